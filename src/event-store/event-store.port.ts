@@ -1,0 +1,109 @@
+/**
+ * The event log behind one small interface. Both adapters (PostgreSQL, EventStoreDB) pass
+ * the same contract suite in test/event-store.contract.ts.
+ */
+
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+export interface EventMetadata {
+  correlationId: string | null;
+  causationId: string | null;
+  userId: string | null;
+  schemaVersion: number;
+}
+
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  id: string;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = unknown> {
+  id: string;
+  streamName: string;
+  revision: bigint;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+  createdAt: Date;
+  /** Opaque global position: compare only through the store, resume from it with readAll. */
+  position: string;
+}
+
+export interface AppendResult {
+  /** Revision of the last event written: the stream's new revision. */
+  nextExpectedRevision: bigint;
+  /** Global position of the last event written. */
+  position: string;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive. Forwards defaults to 0, backwards to the end of the stream. */
+  fromRevision?: bigint;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events after this position. Omit to start at the beginning of the log. */
+  after?: string;
+  maxCount?: number;
+}
+
+export interface ReadAllResult {
+  events: RecordedEvent[];
+  /** Where to resume; equals `after` when nothing new was safe to read. */
+  checkpoint: string | undefined;
+}
+
+export interface EventStore {
+  append(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Current revision of a stream, -1n when it has no events. */
+  streamRevision(streamName: string): Promise<bigint>;
+  /**
+   * The global log in commit-safe order: an event is never returned after a later one whose
+   * transaction committed first, so a reader that resumes from its checkpoint skips nothing.
+   */
+  readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+  close(): Promise<void>;
+}
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+export class WrongExpectedVersionError extends Error {
+  override readonly name = 'WrongExpectedVersionError';
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    /** -1n when the stream does not exist. */
+    readonly actual: bigint,
+  ) {
+    super(`Stream ${streamName}: expected revision ${String(expected)}, actual ${actual}`);
+  }
+}
+
+export class DuplicateEventIdError extends Error {
+  override readonly name = 'DuplicateEventIdError';
+  constructor(readonly eventIds: readonly string[]) {
+    super(`Event id already stored: ${eventIds.join(', ')}`);
+  }
+}
+
+/**
+ * The store could not be reached or failed. When `outcomeUnknown` is false nothing was written;
+ * when true (the connection dropped mid-append) the append may or may not have committed.
+ */
+export class EventStoreUnavailableError extends Error {
+  override readonly name = 'EventStoreUnavailableError';
+  readonly outcomeUnknown: boolean;
+  constructor(message: string, options: { cause?: unknown; outcomeUnknown?: boolean } = {}) {
+    super(message, { cause: options.cause });
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
+  }
+}
+
+export function streamNameOf(projectId: string): string {
+  return `conversation-${projectId}`;
+}

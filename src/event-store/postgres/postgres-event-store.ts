@@ -1,0 +1,238 @@
+import type pg from 'pg';
+import {
+  type AppendResult,
+  DuplicateEventIdError,
+  type EventMetadata,
+  type EventStore,
+  EventStoreUnavailableError,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  WrongExpectedVersionError,
+} from '../event-store.port.js';
+import { AppendBatcher, type PendingAppend } from './append-batcher.js';
+import { EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS } from './event-store.schema.js';
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_name: string;
+  stream_revision: string;
+  event_id: string;
+  event_type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  created_at: Date;
+}
+
+interface AppendRow {
+  ok: boolean;
+  revision: string;
+  global_position: string | null;
+  transaction_id: string | null;
+}
+
+const EVENT_COLUMNS =
+  'global_position, transaction_id, stream_name, stream_revision, event_id, event_type, data, metadata, created_at';
+
+const START = { transactionId: '0', globalPosition: '0' };
+
+export interface PostgresEventStoreOptions {
+  /** Concurrent append transactions; appends arriving meanwhile are combined into the next one. */
+  maxConcurrentAppends?: number;
+  maxBatchSize?: number;
+}
+
+/**
+ * PostgreSQL adapter. Concurrent appends (to any streams) are combined into one transaction
+ * and one commit, each keeping its own expected-revision check (see es_append_batch).
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly batcher: AppendBatcher;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    options: PostgresEventStoreOptions = {},
+  ) {
+    this.batcher = new AppendBatcher((batch) => this.flush(batch), {
+      maxInFlight: options.maxConcurrentAppends ?? 4,
+      maxBatchSize: options.maxBatchSize ?? 256,
+    });
+  }
+
+  async append(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) return this.checkOnly(streamName, expected);
+    return this.batcher.enqueue({ streamName, events, expected });
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const limit = options.maxCount ?? 2 ** 31 - 1;
+    const from = options.fromRevision ?? (backwards ? BigInt(Number.MAX_SAFE_INTEGER) : 0n);
+    const { rows } = await this.query<EventRow>({
+      name: backwards ? 'es_read_stream_backwards' : 'es_read_stream_forwards',
+      text: `SELECT ${EVENT_COLUMNS} FROM es_events
+              WHERE stream_name = $1 AND stream_revision ${backwards ? '<=' : '>='} $2
+              ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
+      values: [streamName, from.toString(), limit],
+    });
+    return rows.map(toRecordedEvent);
+  }
+
+  async streamRevision(streamName: string): Promise<bigint> {
+    const { rows } = await this.query<{ revision: string }>({
+      name: 'es_stream_revision',
+      text: 'SELECT revision FROM es_streams WHERE stream_name = $1',
+      values: [streamName],
+    });
+    return rows[0] ? BigInt(rows[0].revision) : -1n;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
+    const after = options.after === undefined ? START : parsePosition(options.after);
+    const { rows } = await this.query<EventRow>({
+      name: 'es_read_all',
+      text: `SELECT ${EVENT_COLUMNS} FROM es_events
+              WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+                AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              ORDER BY transaction_id, global_position LIMIT $3`,
+      values: [after.transactionId, after.globalPosition, options.maxCount ?? 1000],
+    });
+    const events = rows.map(toRecordedEvent);
+    return { events, checkpoint: events.at(-1)?.position ?? options.after };
+  }
+
+  async close(): Promise<void> {
+    await this.batcher.drain();
+  }
+
+  private async checkOnly(streamName: string, expected: ExpectedRevision): Promise<AppendResult> {
+    const actual = await this.streamRevision(streamName);
+    const satisfied =
+      expected === 'any' ||
+      (expected === 'no_stream' && actual === -1n) ||
+      (expected === 'stream_exists' && actual >= 0n) ||
+      expected === actual;
+    if (!satisfied) throw new WrongExpectedVersionError(streamName, expected, actual);
+    return { nextExpectedRevision: actual, position: formatPosition(START.transactionId, START.globalPosition) };
+  }
+
+  private async flush(batch: PendingAppend[]): Promise<void> {
+    let rows: AppendRow[];
+    try {
+      rows = await this.appendBatch(batch);
+    } catch (error) {
+      if (isUniqueViolation(error, 'es_events_event_id_key')) {
+        if (batch.length > 1) {
+          // One append carries a stored event id; find it without failing the others.
+          await Promise.all(batch.map((item) => this.flush([item])));
+          return;
+        }
+        batch[0]?.reject(new DuplicateEventIdError(batch[0].events.map((event) => event.id)));
+        return;
+      }
+      const unavailable = toUnavailable(error);
+      for (const item of batch) item.reject(unavailable);
+      return;
+    }
+    batch.forEach((item, index) => {
+      const row = rows[index];
+      if (!row) {
+        item.reject(new EventStoreUnavailableError('append returned no result'));
+      } else if (row.ok && row.global_position !== null && row.transaction_id !== null) {
+        item.resolve({
+          nextExpectedRevision: BigInt(row.revision),
+          position: formatPosition(row.transaction_id, row.global_position),
+        });
+      } else {
+        item.reject(new WrongExpectedVersionError(item.streamName, item.expected, BigInt(row.revision)));
+      }
+    });
+  }
+
+  private async appendBatch(batch: PendingAppend[]): Promise<AppendRow[]> {
+    const events = batch.flatMap((item) => item.events);
+    const { rows } = await this.pool.query<AppendRow>({
+      name: 'es_append_batch',
+      text: 'SELECT * FROM es_append_batch($1, $2, $3, $4, $5, $6::jsonb[], $7::jsonb[])',
+      values: [
+        batch.map((item) => item.streamName),
+        batch.map((item) => encodeExpected(item.expected).toString()),
+        batch.map((item) => item.events.length),
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => JSON.stringify(event.data)),
+        events.map((event) => JSON.stringify(event.metadata)),
+      ],
+    });
+    return rows;
+  }
+
+  private async query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
+    try {
+      return await this.pool.query<Row>(config);
+    } catch (error) {
+      throw toUnavailable(error);
+    }
+  }
+}
+
+function encodeExpected(expected: ExpectedRevision): bigint {
+  switch (expected) {
+    case 'any':
+      return EXPECT_ANY;
+    case 'no_stream':
+      return EXPECT_NO_STREAM;
+    case 'stream_exists':
+      return EXPECT_STREAM_EXISTS;
+    default:
+      if (expected < 0n) throw new RangeError(`Expected revision must be >= 0, got ${expected}`);
+      return expected;
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamName: row.stream_name,
+    revision: BigInt(row.stream_revision),
+    type: row.event_type,
+    data: row.data,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+    position: formatPosition(row.transaction_id, row.global_position),
+  };
+}
+
+/** Positions are "<transaction id>-<global position>", compared as that pair. */
+function formatPosition(transactionId: string, globalPosition: string): string {
+  return `${transactionId}-${globalPosition}`;
+}
+
+function parsePosition(position: string): { transactionId: string; globalPosition: string } {
+  const match = /^(\d{1,20})-(\d{1,20})$/.exec(position);
+  if (!match?.[1] || !match[2]) throw new RangeError(`Not a position of this event store: ${position}`);
+  return { transactionId: match[1], globalPosition: match[2] };
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const pgError = error as { code?: string; constraint?: string };
+  return pgError.code === '23505' && pgError.constraint === constraint;
+}
+
+/**
+ * A server-side error (an SQLSTATE) means the statement rolled back; anything else (a dropped
+ * connection) leaves the outcome of an append unknown.
+ */
+function toUnavailable(error: unknown): EventStoreUnavailableError {
+  if (error instanceof EventStoreUnavailableError) return error;
+  const code = (error as { code?: unknown }).code;
+  const fromServer = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  return new EventStoreUnavailableError(fromServer ? `event store error ${code}` : 'event store unreachable', {
+    cause: error,
+    outcomeUnknown: !fromServer,
+  });
+}

@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DuplicateEventIdError,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+  WrongExpectedVersionError,
+} from '../src/event-store/event-store.port.js';
+
+export interface DelayedAppend {
+  /** Resolves once the events are written but not yet committed. */
+  written: Promise<void>;
+  commit(): Promise<void>;
+}
+
+export interface ContractSubject {
+  store: EventStore;
+  /**
+   * Appends inside a transaction that stays open until commit(). Adapters whose global log is
+   * ordered by commit anyway (EventStoreDB) leave it out.
+   */
+  delayedAppend?(streamName: string, events: NewEvent[]): DelayedAppend;
+  cleanup(): Promise<void>;
+}
+
+function event(type = 'Happened', data: Record<string, unknown> = {}): NewEvent {
+  return {
+    id: randomUUID(),
+    type,
+    data,
+    metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
+  };
+}
+
+const stream = () => `contract-${randomUUID()}`;
+
+async function settle<T>(promises: Promise<T>[]) {
+  const results = await Promise.allSettled(promises);
+  return {
+    fulfilled: results.filter((result) => result.status === 'fulfilled'),
+    rejected: results
+      .filter((result): result is PromiseRejectedResult => result.status === 'rejected')
+      .map((result) => result.reason as unknown),
+  };
+}
+
+/** Reads the whole global log from `after` and keeps only the given streams' events. */
+async function readAllOf(store: EventStore, streams: string[], after?: string): Promise<RecordedEvent[]> {
+  const seen: RecordedEvent[] = [];
+  let checkpoint = after;
+  for (;;) {
+    const page = await store.readAll({ after: checkpoint, maxCount: 500 });
+    seen.push(...page.events.filter((recorded) => streams.includes(recorded.streamName)));
+    if (page.events.length === 0) return seen;
+    checkpoint = page.checkpoint;
+  }
+}
+
+export function eventStoreContract(adapter: string, subject: () => Promise<ContractSubject>): void {
+  describe(`EventStore contract: ${adapter}`, () => {
+    let s: ContractSubject;
+    let store: EventStore;
+
+    beforeAll(async () => {
+      s = await subject();
+      store = s.store;
+    });
+    afterAll(async () => s.cleanup());
+
+    describe('expected revision', () => {
+      it('no_stream: creates a stream, numbering from 0', async () => {
+        const name = stream();
+        const result = await store.append(name, [event(), event()], 'no_stream');
+        expect(result.nextExpectedRevision).toBe(1n);
+        expect(typeof result.position).toBe('string');
+        expect(await store.streamRevision(name)).toBe(1n);
+      });
+
+      it('no_stream: rejects an existing stream with the actual revision', async () => {
+        const name = stream();
+        await store.append(name, [event()], 'no_stream');
+        const error = await store.append(name, [event()], 'no_stream').catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(error).toMatchObject({ streamName: name, expected: 'no_stream', actual: 0n });
+      });
+
+      it('exact: appends at the current revision and rejects any other', async () => {
+        const name = stream();
+        await store.append(name, [event()], 'no_stream');
+        expect((await store.append(name, [event()], 0n)).nextExpectedRevision).toBe(1n);
+        const stale = await store.append(name, [event()], 0n).catch((e: unknown) => e);
+        expect(stale).toMatchObject({ expected: 0n, actual: 1n });
+        const ahead = await store.append(name, [event()], 5n).catch((e: unknown) => e);
+        expect(ahead).toBeInstanceOf(WrongExpectedVersionError);
+        expect(await store.streamRevision(name)).toBe(1n);
+      });
+
+      it('exact: rejects a stream that does not exist, with actual -1', async () => {
+        const error = await store.append(stream(), [event()], 0n).catch((e: unknown) => e);
+        expect(error).toMatchObject({ expected: 0n, actual: -1n });
+      });
+
+      it('stream_exists: rejects a missing stream and appends to an existing one', async () => {
+        const name = stream();
+        const missing = await store.append(name, [event()], 'stream_exists').catch((e: unknown) => e);
+        expect(missing).toMatchObject({ expected: 'stream_exists', actual: -1n });
+        await store.append(name, [event()], 'no_stream');
+        expect((await store.append(name, [event()], 'stream_exists')).nextExpectedRevision).toBe(1n);
+      });
+
+      it('any: appends whatever the stream state', async () => {
+        const name = stream();
+        expect((await store.append(name, [event()], 'any')).nextExpectedRevision).toBe(0n);
+        expect((await store.append(name, [event(), event()], 'any')).nextExpectedRevision).toBe(2n);
+      });
+
+      it('an empty append only checks the expectation', async () => {
+        const name = stream();
+        expect((await store.append(name, [], 'no_stream')).nextExpectedRevision).toBe(-1n);
+        await store.append(name, [event()], 'no_stream');
+        await expect(store.append(name, [], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedVersionError);
+        expect(await store.readStream(name)).toHaveLength(1);
+      });
+    });
+
+    describe('under concurrency', () => {
+      it.each([
+        ['no_stream', 'no_stream' as const],
+        ['an exact revision', 0n],
+      ])('32 appends expecting %s: exactly one wins, the rest get the typed error', async (_label, expected) => {
+        const name = stream();
+        if (expected === 0n) await store.append(name, [event()], 'no_stream');
+        const { fulfilled, rejected } = await settle(
+          Array.from({ length: 32 }, (_, i) => store.append(name, [event('Raced', { i })], expected)),
+        );
+        expect(fulfilled).toHaveLength(1);
+        expect(rejected).toHaveLength(31);
+        for (const error of rejected) expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        const stored = await store.readStream(name);
+        expect(stored).toHaveLength(expected === 0n ? 2 : 1);
+      });
+
+      it('32 concurrent appends with any: all stored, once, with contiguous revisions', async () => {
+        const name = stream();
+        const appended = Array.from({ length: 32 }, (_, i) => event('Raced', { i }));
+        await Promise.all(appended.map((e) => store.append(name, [e], 'any')));
+        const stored = await store.readStream(name);
+        expect(stored.map((e) => e.revision)).toEqual(Array.from({ length: 32 }, (_, i) => BigInt(i)));
+        expect(new Set(stored.map((e) => e.id))).toEqual(new Set(appended.map((e) => e.id)));
+      });
+
+      it('a writer retrying on conflict loses nothing: 16 writers x 10 events', async () => {
+        const name = stream();
+        const writer = async (w: number) => {
+          for (let i = 0; i < 10; i++) {
+            for (;;) {
+              const revision = await store.streamRevision(name);
+              const expected = revision === -1n ? ('no_stream' as const) : revision;
+              try {
+                await store.append(name, [event('Wrote', { w, i })], expected);
+                break;
+              } catch (error) {
+                if (!(error instanceof WrongExpectedVersionError)) throw error;
+              }
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: 16 }, (_, w) => writer(w)));
+        const stored = await store.readStream(name);
+        expect(stored).toHaveLength(160);
+        for (let w = 0; w < 16; w++) {
+          const own = stored.map((e) => e.data as { w: number; i: number }).filter((d) => d.w === w);
+          expect(own.map((d) => d.i)).toEqual([...Array(10).keys()]);
+        }
+      });
+    });
+
+    describe('atomic multi-event appends', () => {
+      it('stores all events of an append contiguously, in order', async () => {
+        const name = stream();
+        const batch = Array.from({ length: 5 }, (_, i) => event('Part', { i }));
+        await Promise.all([
+          store.append(name, batch, 'any'),
+          store.append(name, [event('Other')], 'any'),
+          store.append(name, [event('Other')], 'any'),
+        ]);
+        const stored = await store.readStream(name);
+        const first = stored.findIndex((e) => e.type === 'Part');
+        expect(stored.slice(first, first + 5).map((e) => e.id)).toEqual(batch.map((e) => e.id));
+      });
+
+      it('stores none of them when one event id is already stored', async () => {
+        const name = stream();
+        const existing = event();
+        await store.append(name, [existing], 'no_stream');
+        const error = await store.append(name, [event(), existing], 0n).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(DuplicateEventIdError);
+        expect(await store.readStream(name)).toHaveLength(1);
+        expect(await store.streamRevision(name)).toBe(0n);
+      });
+
+      it('a failing append does not take concurrent appends down with it', async () => {
+        const name = stream();
+        const other = stream();
+        const existing = event();
+        await store.append(name, [existing], 'no_stream');
+        const { rejected } = await settle([
+          store.append(name, [existing], 'any'),
+          ...Array.from({ length: 8 }, () => store.append(other, [event()], 'any')),
+          store.append(name, [event()], 5n),
+        ]);
+        expect(rejected).toHaveLength(2);
+        expect(await store.readStream(other)).toHaveLength(8);
+      });
+    });
+
+    describe('reading a stream', () => {
+      let name: string;
+      const appended = Array.from({ length: 10 }, (_, i) => event('Numbered', { i }));
+      beforeAll(async () => {
+        name = stream();
+        await store.append(name, appended.slice(0, 4), 'no_stream');
+        await store.append(name, appended.slice(4), 3n);
+      });
+
+      it('forwards from the start, with every field', async () => {
+        const stored = await store.readStream(name);
+        expect(stored.map((e) => e.id)).toEqual(appended.map((e) => e.id));
+        expect(stored[3]).toMatchObject({
+          streamName: name,
+          revision: 3n,
+          type: 'Numbered',
+          data: { i: 3 },
+          metadata: appended[3]?.metadata,
+        });
+        expect(stored[3]?.createdAt).toBeInstanceOf(Date);
+      });
+
+      it('forwards from a revision with a limit', async () => {
+        const stored = await store.readStream(name, { fromRevision: 4n, maxCount: 3 });
+        expect(stored.map((e) => e.revision)).toEqual([4n, 5n, 6n]);
+      });
+
+      it('backwards from the end and from a revision', async () => {
+        const fromEnd = await store.readStream(name, { direction: 'backwards', maxCount: 3 });
+        expect(fromEnd.map((e) => e.revision)).toEqual([9n, 8n, 7n]);
+        const fromFive = await store.readStream(name, { direction: 'backwards', fromRevision: 5n, maxCount: 2 });
+        expect(fromFive.map((e) => e.revision)).toEqual([5n, 4n]);
+      });
+
+      it('an unknown stream reads empty, at revision -1', async () => {
+        expect(await store.readStream(stream())).toEqual([]);
+        expect(await store.streamRevision(stream())).toBe(-1n);
+      });
+    });
+
+    describe('the global log', () => {
+      it('returns every event once, resuming from checkpoints, each stream in revision order', async () => {
+        const start = await lastCheckpoint(store);
+        const names = [stream(), stream(), stream()];
+        await Promise.all(
+          names.flatMap((name) => Array.from({ length: 20 }, (_, i) => store.append(name, [event('G', { i })], 'any'))),
+        );
+        const seen = await readAllOf(store, names, start);
+        expect(seen).toHaveLength(60);
+        expect(new Set(seen.map((e) => e.id)).size).toBe(60);
+        for (const name of names) {
+          const revisions = seen.filter((e) => e.streamName === name).map((e) => e.revision);
+          expect(revisions).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
+        }
+      });
+
+      it('never skips an event whose transaction commits after a later one', async () => {
+        if (!s.delayedAppend) return;
+        const start = await lastCheckpoint(store);
+        const slowStream = stream();
+        const fastStream = stream();
+        const slow = s.delayedAppend(slowStream, [event('Slow')]);
+        await slow.written;
+        await store.append(fastStream, [event('Fast')], 'no_stream');
+
+        // A reader that catches up now must not move past the slow event's place...
+        const before = await store.readAll({ after: start, maxCount: 1000 });
+        const early = before.events.filter((e) => [slowStream, fastStream].includes(e.streamName));
+        expect(early).toEqual([]);
+
+        await slow.commit();
+        // ...so that, resuming from its checkpoint, it sees both.
+        const after = await readAllOf(store, [slowStream, fastStream], before.checkpoint);
+        expect(after.map((e) => e.type)).toEqual(['Slow', 'Fast']);
+      });
+    });
+  });
+}
+
+async function lastCheckpoint(store: EventStore): Promise<string | undefined> {
+  let checkpoint: string | undefined;
+  for (;;) {
+    const page = await store.readAll({ after: checkpoint, maxCount: 1000 });
+    if (page.events.length === 0) return checkpoint;
+    checkpoint = page.checkpoint;
+  }
+}

@@ -1,0 +1,42 @@
+import pg from 'pg';
+import { migrate } from '../src/database/migrations.js';
+import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
+import { type DelayedAppend, eventStoreContract } from './event-store.contract.js';
+import { createTestDatabase } from './support/database.js';
+
+eventStoreContract('PostgreSQL', async () => {
+  const pool = new pg.Pool({ connectionString: await createTestDatabase('contract'), max: 40 });
+  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+  const store = new PostgresEventStore(pool);
+  return {
+    store,
+    delayedAppend(streamName, events): DelayedAppend {
+      const client = pool.connect();
+      const written = client.then(async (c) => {
+        await c.query('BEGIN');
+        await c.query('SELECT * FROM es_append_batch($1, $2, $3, $4, $5, $6::jsonb[], $7::jsonb[])', [
+          [streamName],
+          ['-2'],
+          [events.length],
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ]);
+      });
+      return {
+        written,
+        async commit() {
+          const c = await client;
+          await c.query('COMMIT');
+          c.release();
+        },
+      };
+    },
+    async cleanup() {
+      await store.close();
+      await pool.end();
+    },
+  };
+});
