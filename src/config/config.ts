@@ -1,0 +1,106 @@
+/** Typed configuration, read once from the environment and validated at start-up. */
+
+export type EventStoreKind = 'postgres' | 'eventstoredb';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset: the service starts an embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  eventStore: EventStoreKind;
+  eventStoreConnectionString: string | undefined;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  databasePoolSize: number;
+  /** Upper bound on the decision state kept in memory across conversations. */
+  stateCacheBytes: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+const EVENT_STORES: readonly EventStoreKind[] = ['postgres', 'eventstoredb'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+  const config: Config = {
+    port: read.integer('PORT', 3000, 0, 65_535),
+    host: read.string('HOST', '127.0.0.1'),
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: read.string('DATA_DIR', '.data'),
+    embeddedPostgresPort: read.integer('EMBEDDED_POSTGRES_PORT', 54329, 1, 65_535),
+    eventStore: read.oneOf('EVENT_STORE', EVENT_STORES, 'postgres'),
+    eventStoreConnectionString: read.url('EVENTSTORE_CONNECTION_STRING', ['esdb:', 'esdb+discover:', 'kurrentdb:']),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 20, 2, 1000),
+    stateCacheBytes: read.integer('STATE_CACHE_MB', 256, 1, 65_536) * 1024 * 1024,
+  };
+  if (config.eventStore === 'eventstoredb') {
+    problems.push('EVENT_STORE: "eventstoredb" is not available in this version; use "postgres"');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+class Reader {
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${value}"`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(value).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (!protocol || !protocols.includes(protocol)) {
+      this.problems.push(`${name}: expected a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+      return undefined;
+    }
+    return value;
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, type EventStore, streamNameOf } from '../event-store/event-store.port.js';
+
+export interface EventLogEntry {
+  revision: number;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  createdAt: string;
+  position: string;
+}
+
+export interface EventLogPage {
+  data: EventLogEntry[];
+  nextRevision: number | null;
+}
+
+/** The raw log of a conversation, read from the event store (not the read model). */
+export class ReadConversationEvents extends Query<EventLogPage> {
+  constructor(
+    readonly projectId: string,
+    readonly fromRevision: number,
+    readonly limit: number,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ReadConversationEvents)
+export class ReadConversationEventsHandler implements IQueryHandler<ReadConversationEvents> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ projectId, fromRevision, limit }: ReadConversationEvents): Promise<EventLogPage> {
+    const events = await this.store.readStream(streamNameOf(projectId), {
+      fromRevision: BigInt(fromRevision),
+      maxCount: limit + 1,
+    });
+    const page = events.slice(0, limit);
+    return {
+      data: page.map((event) => ({
+        revision: Number(event.revision),
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+        createdAt: event.createdAt.toISOString(),
+        position: event.position,
+      })),
+      nextRevision: events.length > limit ? Number(events[limit]?.revision) : null,
+    };
+  }
+}

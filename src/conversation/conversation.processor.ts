@@ -1,0 +1,233 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG } from '../config/config.module.js';
+import { type Config } from '../config/config.js';
+import {
+  EVENT_STORE,
+  type EventStore,
+  EventStoreUnavailableError,
+  type ExpectedRevision,
+  type NewEvent,
+  streamNameOf,
+  WrongExpectedVersionError,
+} from '../event-store/event-store.port.js';
+import { CachedConversation, ConversationStateCache } from './conversation-state.cache.js';
+import { type ConversationCommand, type ConversationState, decide, evolve } from './conversation.decider.js';
+import { type ConversationEvent, CURRENT_SCHEMA_VERSION } from './conversation.events.js';
+import { upcast } from './conversation.upcast.js';
+import { uuidv7 } from './ids.js';
+import { type Message } from './message.js';
+
+/** `If-Match: "<revision>"` pins a revision; `If-None-Match: *` requires a new conversation. */
+export type Precondition = { revision: number } | { noStream: true };
+
+export interface CommandContext {
+  precondition?: Precondition;
+  /** The request that issued the command. */
+  correlationId: string | null;
+  /** This command: every event it appends names it as their cause. */
+  causationId: string;
+  userId: string | null;
+}
+
+export interface CommandOutcome {
+  appended: boolean;
+  /** Stream revision after the append (or now, when nothing was appended). */
+  revision: number;
+  /** The messages the command names, as the command left them. */
+  messages: Message[];
+}
+
+export class PreconditionFailedError extends Error {
+  override readonly name = 'PreconditionFailedError';
+  constructor(readonly currentRevision: number) {
+    super(`The conversation is at revision ${currentRevision}`);
+  }
+}
+
+/** Conflicts with other service instances kept winning; nothing was appended. */
+export class ConcurrencyExhaustedError extends Error {
+  override readonly name = 'ConcurrencyExhaustedError';
+}
+
+interface Job {
+  command: ConversationCommand;
+  context: CommandContext;
+  resolve(outcome: CommandOutcome): void;
+  reject(error: unknown): void;
+}
+
+interface Decision {
+  job: Job;
+  error?: unknown;
+  messages: Message[];
+}
+
+const MAX_ATTEMPTS = 20;
+const MAX_COMMANDS_PER_APPEND = 128;
+const READ_PAGE = 1000;
+
+/**
+ * The one command path: load (cached) state → decide → append with the expected revision.
+ * Commands for one stream are serialized in this process and those that queued up meanwhile
+ * leave in one append, so a busy conversation does not turn into conflicts. Races with other
+ * instances are caught by the expected revision and retried.
+ */
+@Injectable()
+export class ConversationCommandProcessor {
+  private readonly queues = new Map<string, Job[]>();
+  private readonly cache: ConversationStateCache;
+
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore, @Inject(CONFIG) config: Config) {
+    this.cache = new ConversationStateCache(config.stateCacheBytes);
+  }
+
+  execute(command: ConversationCommand, context: CommandContext): Promise<CommandOutcome> {
+    const streamName = streamNameOf(command.projectId);
+    return new Promise((resolve, reject) => {
+      const queue = this.queues.get(streamName);
+      const job = { command, context, resolve, reject };
+      if (queue) {
+        queue.push(job);
+      } else {
+        this.queues.set(streamName, [job]);
+        void this.drain(streamName);
+      }
+    });
+  }
+
+  private async drain(streamName: string): Promise<void> {
+    const queue = this.queues.get(streamName) ?? [];
+    while (queue.length > 0) {
+      const jobs = queue.splice(0, MAX_COMMANDS_PER_APPEND);
+      await this.process(streamName, jobs).catch((error: unknown) => jobs.forEach((job) => job.reject(error)));
+    }
+    this.queues.delete(streamName);
+  }
+
+  private async process(streamName: string, jobs: Job[]): Promise<void> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const conversation = await this.load(streamName);
+      const { decisions, events } = decideAll(jobs, conversation.state());
+      if (events.length === 0) return settle(decisions, false, conversation.revision);
+
+      const expected: ExpectedRevision = conversation.revision < 0 ? 'no_stream' : BigInt(conversation.revision);
+      try {
+        await this.appendOrFindOut(streamName, events, expected);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        await this.catchUp(streamName, conversation);
+        await pause(attempt);
+        continue;
+      }
+      const before = conversation.bytes;
+      for (const { event } of events) conversation.apply(event, conversation.revision + 1);
+      this.cache.track(streamName, conversation, before);
+      return settle(decisions, true, conversation.revision);
+    }
+    throw new ConcurrencyExhaustedError(`${streamName}: still conflicting after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * A dropped connection leaves an append's outcome unknown: the stream says whether our first
+   * event is there (appends are atomic), so the client hears what really happened.
+   */
+  private async appendOrFindOut(
+    streamName: string,
+    events: { event: ConversationEvent; job: Job }[],
+    expected: ExpectedRevision,
+  ): Promise<void> {
+    const newEvents = events.map(({ event, job }) => toNewEvent(event, job.context));
+    try {
+      await this.store.append(streamName, newEvents, expected);
+    } catch (error) {
+      if (!(error instanceof EventStoreUnavailableError) || !error.outcomeUnknown) throw error;
+      const from = expected === 'no_stream' ? 0n : (expected as bigint) + 1n;
+      const [found] = await this.store
+        .readStream(streamName, { fromRevision: from, maxCount: 1 })
+        .catch(() => Promise.reject(error));
+      if (found?.id !== newEvents[0]?.id) {
+        throw new EventStoreUnavailableError('event store unreachable; nothing was appended', { cause: error });
+      }
+    }
+  }
+
+  private async load(streamName: string): Promise<CachedConversation> {
+    return this.cache.get(streamName) ?? this.catchUp(streamName, new CachedConversation());
+  }
+
+  /** Folds in what the store has beyond the cached revision; a failure drops the entry. */
+  private async catchUp(streamName: string, conversation: CachedConversation): Promise<CachedConversation> {
+    const before = conversation.bytes;
+    try {
+      for (;;) {
+        const page = await this.store.readStream(streamName, {
+          fromRevision: BigInt(conversation.revision + 1),
+          maxCount: READ_PAGE,
+        });
+        for (const recorded of page) conversation.apply(upcast(recorded), Number(recorded.revision));
+        if (page.length < READ_PAGE) break;
+      }
+    } catch (error) {
+      this.cache.remove(streamName);
+      throw error;
+    }
+    this.cache.track(streamName, conversation, before);
+    return conversation;
+  }
+}
+
+function decideAll(jobs: Job[], initial: ConversationState) {
+  let state = initial;
+  const decisions: Decision[] = [];
+  const events: { event: ConversationEvent; job: Job }[] = [];
+  for (const job of jobs) {
+    try {
+      checkPrecondition(job.context.precondition, state.revision);
+      for (const event of decide(job.command, state)) {
+        state = evolve(state, event);
+        events.push({ event, job });
+      }
+      const messages = messageIdsOf(job.command).map((id) => state.messages.get(id)?.message);
+      decisions.push({ job, messages: messages.filter((message) => message !== undefined) });
+    } catch (error) {
+      decisions.push({ job, error, messages: [] });
+    }
+  }
+  return { decisions, events };
+}
+
+function settle(decisions: Decision[], appended: boolean, revision: number): void {
+  for (const { job, error, messages } of decisions) {
+    if (error !== undefined) job.reject(error);
+    else job.resolve({ appended, revision, messages });
+  }
+}
+
+function checkPrecondition(precondition: Precondition | undefined, revision: number): void {
+  if (!precondition) return;
+  const expected = 'noStream' in precondition ? -1 : precondition.revision;
+  if (revision !== expected) throw new PreconditionFailedError(revision);
+}
+
+function messageIdsOf(command: ConversationCommand): string[] {
+  return command.type === 'StartTurn' ? [command.user.messageId, command.assistant.messageId] : [command.messageId];
+}
+
+function toNewEvent(event: ConversationEvent, context: CommandContext): NewEvent {
+  return {
+    id: uuidv7(),
+    type: event.type,
+    data: event.data,
+    metadata: {
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+      userId: context.userId,
+      schemaVersion: CURRENT_SCHEMA_VERSION,
+    },
+  };
+}
+
+function pause(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(50, 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

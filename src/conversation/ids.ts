@@ -1,0 +1,29 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A UUIDv7: time-ordered, so ids chosen by the server sort roughly by creation. */
+export function uuidv7(now = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  return format(bytes);
+}
+
+const REPLY_NAMESPACE = Buffer.from('6f1d3c1e2b7a4c4e9a4f0d3b8e2c7a15', 'hex');
+
+/**
+ * The assistant id of a turn whose client chose only the user id: derived from it (UUIDv5), so
+ * a retry of that turn names the same two messages and is recognised as a retry.
+ */
+export function replyIdFor(userMessageId: string): string {
+  const hash = createHash('sha1').update(REPLY_NAMESPACE).update(userMessageId.toLowerCase()).digest();
+  const bytes = hash.subarray(0, 16);
+  bytes[6] = 0x50 | ((bytes[6] ?? 0) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  return format(bytes);
+}
+
+function format(bytes: Buffer): string {
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

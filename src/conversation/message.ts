@@ -1,0 +1,80 @@
+import type { AssistantCompleted, AssistantReserved, ConversationEvent, UserMessaged } from './conversation.events.js';
+
+/** The Message resource of the HTTP contract. */
+export interface Message {
+  id: string;
+  projectId: string;
+  sequence: number;
+  role: 'user' | 'assistant';
+  kind: 'message';
+  status: 'success' | 'pending' | 'error';
+  content: string;
+  imageUrls: string[];
+  replyTo: string | null;
+  createdAt: string;
+  updatedAt: string | null;
+  createdBy: string | null;
+  revision: number;
+}
+
+/**
+ * The one place that says how an event changes a message. The write side's decision state and
+ * the read model both fold events with it, so they cannot disagree.
+ */
+export function applyToMessage(previous: Message | undefined, event: ConversationEvent, revision: number): Message {
+  switch (event.type) {
+    case 'UserMessaged':
+      return userMessage(event, revision);
+    case 'AssistantReserved':
+      return reservedMessage(event, revision);
+    case 'AssistantCompleted':
+      return completedMessage(previous, event, revision);
+    default:
+      return assertNever(event);
+  }
+}
+
+function userMessage({ data }: UserMessaged, revision: number): Message {
+  return {
+    id: data.messageId,
+    projectId: data.projectId,
+    sequence: revision,
+    role: 'user',
+    kind: 'message',
+    status: 'success',
+    content: data.content,
+    imageUrls: data.imageUrls,
+    replyTo: null,
+    createdAt: data.createdAt,
+    updatedAt: null,
+    createdBy: data.createdBy,
+    revision,
+  };
+}
+
+function reservedMessage({ data }: AssistantReserved, revision: number): Message {
+  return {
+    id: data.messageId,
+    projectId: data.projectId,
+    sequence: revision,
+    role: 'assistant',
+    kind: 'message',
+    status: 'pending',
+    content: data.content,
+    imageUrls: [],
+    replyTo: data.replyTo,
+    createdAt: data.createdAt,
+    updatedAt: null,
+    createdBy: data.createdBy,
+    revision,
+  };
+}
+
+function completedMessage(previous: Message | undefined, { data }: AssistantCompleted, revision: number): Message {
+  if (!previous) throw new Error(`AssistantCompleted at revision ${revision} for unknown message ${data.messageId}`);
+  return { ...previous, status: data.status, content: data.content, updatedAt: data.completedAt, revision };
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+}

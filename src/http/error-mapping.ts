@@ -1,0 +1,72 @@
+import { HttpException } from '@nestjs/common';
+import {
+  AssistantMessageNotFoundError,
+  CompletionConflictError,
+  MessageIdConflictError,
+  ReplyToNotFoundError,
+} from '../conversation/conversation.decider.js';
+import { ConcurrencyExhaustedError, PreconditionFailedError } from '../conversation/conversation.processor.js';
+import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
+import { Problem } from './problem.js';
+
+const FASTIFY_PROBLEMS: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported-media-type', 'The body must be application/json'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body-too-large', 'The body is larger than this service accepts'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed-json', 'The body is empty; a JSON object was expected'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed-json', 'The body is not valid JSON'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad-request', 'Content-Length does not match the body'],
+};
+
+/**
+ * Every error becomes problem details here and nowhere else. Unknown errors become a bare 500:
+ * no stack trace or SQL reaches a client.
+ */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof Problem) return error;
+  if (error instanceof MessageIdConflictError) return new Problem(409, 'message-id-conflict', error.message);
+  if (error instanceof CompletionConflictError) return new Problem(409, 'completion-conflict', error.message);
+  if (error instanceof ReplyToNotFoundError) {
+    return new Problem(422, 'reply-to-not-found', error.message, {
+      errors: [{ field: 'replyTo', message: error.message }],
+    });
+  }
+  if (error instanceof AssistantMessageNotFoundError) return new Problem(404, 'message-not-found', error.message);
+  if (error instanceof PreconditionFailedError) {
+    return new Problem(412, 'precondition-failed', `${error.message}; nothing was appended`, {
+      currentRevision: error.currentRevision,
+    });
+  }
+  if (error instanceof ConcurrencyExhaustedError) {
+    return new Problem(503, 'contention', 'Too many concurrent writers on this conversation; nothing was appended', {
+      retryAfterSeconds: 1,
+    });
+  }
+  if (error instanceof EventStoreUnavailableError) {
+    const detail = error.outcomeUnknown
+      ? 'The event store became unreachable during the append; whether it was stored is unknown. Retrying with the same ids is safe.'
+      : 'The event store is unreachable; nothing was appended';
+    return new Problem(503, 'event-store-unavailable', detail, { retryAfterSeconds: 2 });
+  }
+  const fastify = fastifyProblem(error);
+  if (fastify) return fastify;
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === 404) return new Problem(404, 'not-found', 'No such resource');
+    if (status === 405) return new Problem(405, 'method-not-allowed', 'Method not allowed on this resource');
+    if (status < 500) return new Problem(status, 'bad-request', error.message);
+  }
+  return new Problem(500, 'internal', 'An unexpected error occurred');
+}
+
+function fastifyProblem(error: unknown): Problem | undefined {
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  const known = typeof code === 'string' ? FASTIFY_PROBLEMS[code] : undefined;
+  if (known) return new Problem(...known);
+  if (error instanceof SyntaxError && statusCode === 400) {
+    return new Problem(400, 'malformed-json', 'The body is not valid JSON');
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && typeof code === 'string') {
+    return new Problem(statusCode, 'bad-request', 'The request could not be read');
+  }
+  return undefined;
+}

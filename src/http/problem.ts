@@ -1,0 +1,59 @@
+/** RFC 9457 problem details: the body of every error response. */
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  currentRevision?: number;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** An error that is already a client-facing answer. */
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    /** Short, stable kind, e.g. "validation"; becomes the type URI. */
+    readonly kind: string,
+    detail: string,
+    readonly extra: { errors?: FieldError[]; currentRevision?: number; retryAfterSeconds?: number } = {},
+  ) {
+    super(detail);
+  }
+
+  body(instance?: string): ProblemBody {
+    const body: ProblemBody = {
+      type: `/problems/${this.kind}`,
+      title: TITLES[this.status] ?? 'Error',
+      status: this.status,
+      detail: this.message,
+    };
+    if (instance !== undefined) body.instance = instance;
+    if (this.extra.errors) body.errors = this.extra.errors;
+    if (this.extra.currentRevision !== undefined) body.currentRevision = this.extra.currentRevision;
+    return body;
+  }
+}

@@ -1,0 +1,72 @@
+import { type ArgumentMetadata, Injectable, type PipeTransform, ValidationPipe } from '@nestjs/common';
+import { registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
+import { type FieldError, Problem } from './problem.js';
+
+/** Rejects unknown fields and wrong types with one 400 listing every field at fault. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) =>
+      new Problem(400, 'validation', 'The request body is invalid', { errors: flatten(errors, '') }),
+  });
+}
+
+function flatten(errors: ValidationError[], prefix: string): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+/** A JSON body that is not an object (an array, a string, null) never reaches a DTO. */
+@Injectable()
+export class JsonObjectBodyPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw new Problem(400, 'validation', 'The request body must be a JSON object');
+    }
+    return value;
+  }
+}
+
+export function HasNoNulCharacter(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'hasNoNulCharacter',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: '$property must not contain U+0000', ...options },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || !value.includes('\u0000') },
+    });
+}
+
+const PROJECT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class ProjectIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!PROJECT_ID.test(value)) {
+      throw new Problem(400, 'invalid-project-id', 'projectId must be 1 to 100 of A-Z a-z 0-9 _ -, starting with a letter or digit', {
+        errors: [{ field: 'projectId', message: 'invalid projectId' }],
+      });
+    }
+    return value;
+  }
+}
+
+@Injectable()
+export class MessageIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!UUID.test(value)) {
+      throw new Problem(400, 'invalid-message-id', 'messageId must be a UUID', {
+        errors: [{ field: 'messageId', message: 'messageId must be a UUID' }],
+      });
+    }
+    return value.toLowerCase();
+  }
+}

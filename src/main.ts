@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory.js';
+import { type Config, ConfigError, loadConfig } from './config/config.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const logger = new Logger('Main');
+
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.embeddedPostgresPort,
+      log: (message) => logger.log(message),
+    });
+    config = { ...config, databaseUrl: embedded.url };
+  }
+
+  const app = await createApp(config);
+  logger.warn('Authentication is off: every route is open (set AUTH_JWT_SECRET or AUTH_JWKS_URL to turn it on)');
+  await app.listen({ port: config.port, host: config.host });
+  logger.log(`listening on http://${config.host}:${config.port}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: shutting down`);
+    await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', (signal) => void stop(signal));
+  process.on('SIGTERM', (signal) => void stop(signal));
+}
+
+main().catch((error: unknown) => {
+  console.error('conversation-log failed to start:', error instanceof Error ? error.message : error);
+  if (error instanceof Error && error.cause) console.error('  cause:', error.cause);
+  process.exit(1);
+});
