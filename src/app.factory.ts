@@ -10,9 +10,17 @@ const NEST_LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', '
 const RANK: Record<LogLevel, number> = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
 
 export async function createApp(config: Config): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, logger: false, allowErrorHandlerOverride: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    // A projectId longer than the contract allows is a 400 from validation, not a 414 from the router.
+    maxParamLength: 1000,
+    logger: false,
+    allowErrorHandlerOverride: true,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LEVELS.slice(0, RANK[config.logLevel] + 1),
+    // Fastify's own JSON parser only: no urlencoded bodies.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   // Only JSON bodies: anything else is a 415 rather than a string handed to validation.

@@ -191,7 +191,9 @@ function startTurn(command: StartTurn, state: ConversationState): ConversationEv
       isSameReservation(existingAssistant, assistant.content, user.messageId) &&
       existingAssistant.message.sequence === existingUser.message.sequence + 1;
     if (isRetry) return [];
-    throw new MessageIdConflictError(existingUser ? user.messageId : assistant.messageId);
+    // Name the id at fault: the assistant's only when the user message is this turn's own.
+    const assistantAtFault = existingAssistant && existingUser && isSameUserMessage(existingUser.message, user);
+    throw new MessageIdConflictError(existingUser && !assistantAtFault ? user.messageId : assistant.messageId);
   }
   return [
     userMessaged(command.projectId, user.messageId, user, command.createdBy, command.now),
