@@ -63,7 +63,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // A directory without PG_VERSION is an initdb that never finished: nothing was stored in it.
     await rm(clusterDir, { recursive: true, force: true });
     log(`initialising embedded PostgreSQL in ${clusterDir}`);
-    await server.initialise();
+    await server.initialise().catch((error: unknown) => {
+      if (!String(error).includes('Permission denied')) throw error;
+      // As root the server runs as the "postgres" user, which a private parent (e.g. /root) keeps out.
+      throw new Error(
+        `DATA_DIR ${dataDir} cannot be reached by the "postgres" user that runs the embedded PostgreSQL ` +
+          '(a parent directory is private). Choose another DATA_DIR, or set DATABASE_URL.',
+        { cause: error },
+      );
+    });
   }
   try {
     await server.start();
