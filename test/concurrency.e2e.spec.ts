@@ -69,7 +69,9 @@ describe('many writers on one project', () => {
     // Plain messages race the turns: they must never land between a turn's two events.
     const interloper = async () => {
       for (let i = 0; i < 40; i++) {
-        statuses.push((await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: `x${i}` })).status);
+        statuses.push(
+          (await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: `x${i}` })).status,
+        );
       }
     };
     await Promise.all([...Array.from({ length: 32 }, (_, c) => client(c)), interloper()]);
@@ -90,7 +92,13 @@ describe('many writers on one project', () => {
     await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: 'base' });
     const responses = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
-        request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: `pinned ${i}` }, { 'if-match': '"0"' }),
+        request(
+          service.baseUrl,
+          'POST',
+          `/v1/projects/${p}/messages`,
+          { content: `pinned ${i}` },
+          { 'if-match': '"0"' },
+        ),
       ),
     );
     const statuses = responses.map((r) => r.status);
@@ -109,7 +117,9 @@ describe('two service instances on one database', () => {
       const client = async (c: number) => {
         const target = c % 2 === 0 ? service : second;
         for (let i = 0; i < 15; i++) {
-          const res = await request(target.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: `c${c} m${i}` });
+          const res = await request(target.baseUrl, 'POST', `/v1/projects/${p}/messages`, {
+            content: `c${c} m${i}`,
+          });
           statuses.push(res.status);
         }
       };

@@ -26,14 +26,18 @@ describe('durability on the embedded PostgreSQL', () => {
     service = await startService(env);
     const p = projectId('restart');
     for (let i = 0; i < 10; i++) {
-      expect((await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: `m${i}` })).status).toBe(201);
+      expect(
+        (await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: `m${i}` })).status,
+      ).toBe(201);
     }
     await service.stop();
 
     service = await startService(env);
     const events = await readAllEvents(service.baseUrl, p);
     expect(events.map((e) => e.data.content)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
-    const next = await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: 'after restart' });
+    const next = await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, {
+      content: 'after restart',
+    });
     expect(next.status).toBe(201);
     expect(next.body.sequence).toBe(10);
   });
@@ -47,7 +51,10 @@ describe('durability on the embedded PostgreSQL', () => {
       for (let i = 0; !crashed || i < 5; i++) {
         const id = randomUUID();
         try {
-          const res = await request(service!.baseUrl, 'POST', `/v1/projects/${p}/messages`, { id, content: `c${c} m${i}` });
+          const res = await request(service!.baseUrl, 'POST', `/v1/projects/${p}/messages`, {
+            id,
+            content: `c${c} m${i}`,
+          });
           if (res.status === 201) acknowledged.set(id, res.body.sequence);
         } catch {
           return; // the connection died with the process: this message was not acknowledged
@@ -68,7 +75,9 @@ describe('durability on the embedded PostgreSQL', () => {
     for (const [id, sequence] of acknowledged) expect(stored.get(id)).toBe(sequence);
     expect(stored.size).toBe(events.length);
     expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => i));
-    const next = await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: 'after crash' });
+    const next = await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, {
+      content: 'after crash',
+    });
     expect(next.body.sequence).toBe(events.length);
   });
 });

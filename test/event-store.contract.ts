@@ -127,18 +127,21 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
       it.each([
         ['no_stream', 'no_stream' as const],
         ['an exact revision', 0n],
-      ])('32 appends expecting %s: exactly one wins, the rest get the typed error', async (_label, expected) => {
-        const name = stream();
-        if (expected === 0n) await store.append(name, [event()], 'no_stream');
-        const { fulfilled, rejected } = await settle(
-          Array.from({ length: 32 }, (_, i) => store.append(name, [event('Raced', { i })], expected)),
-        );
-        expect(fulfilled).toHaveLength(1);
-        expect(rejected).toHaveLength(31);
-        for (const error of rejected) expect(error).toBeInstanceOf(WrongExpectedVersionError);
-        const stored = await store.readStream(name);
-        expect(stored).toHaveLength(expected === 0n ? 2 : 1);
-      });
+      ])(
+        '32 appends expecting %s: exactly one wins, the rest get the typed error',
+        async (_label, expected) => {
+          const name = stream();
+          if (expected === 0n) await store.append(name, [event()], 'no_stream');
+          const { fulfilled, rejected } = await settle(
+            Array.from({ length: 32 }, (_, i) => store.append(name, [event('Raced', { i })], expected)),
+          );
+          expect(fulfilled).toHaveLength(1);
+          expect(rejected).toHaveLength(31);
+          for (const error of rejected) expect(error).toBeInstanceOf(WrongExpectedVersionError);
+          const stored = await store.readStream(name);
+          expect(stored).toHaveLength(expected === 0n ? 2 : 1);
+        },
+      );
 
       it('32 concurrent appends with any: all stored, once, with contiguous revisions', async () => {
         const name = stream();
@@ -244,7 +247,11 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
       it('backwards from the end and from a revision', async () => {
         const fromEnd = await store.readStream(name, { direction: 'backwards', maxCount: 3 });
         expect(fromEnd.map((e) => e.revision)).toEqual([9n, 8n, 7n]);
-        const fromFive = await store.readStream(name, { direction: 'backwards', fromRevision: 5n, maxCount: 2 });
+        const fromFive = await store.readStream(name, {
+          direction: 'backwards',
+          fromRevision: 5n,
+          maxCount: 2,
+        });
         expect(fromFive.map((e) => e.revision)).toEqual([5n, 4n]);
       });
 
@@ -259,7 +266,9 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
         const start = await lastCheckpoint(store);
         const names = [stream(), stream(), stream()];
         await Promise.all(
-          names.flatMap((name) => Array.from({ length: 20 }, (_, i) => store.append(name, [event('G', { i })], 'any'))),
+          names.flatMap((name) =>
+            Array.from({ length: 20 }, (_, i) => store.append(name, [event('G', { i })], 'any')),
+          ),
         );
         const seen = await readAllOf(store, names, start);
         expect(seen).toHaveLength(60);

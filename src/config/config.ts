@@ -39,7 +39,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: read.string('DATA_DIR', '.data'),
     embeddedPostgresPort: read.integer('EMBEDDED_POSTGRES_PORT', 54329, 1, 65_535),
     eventStore: read.oneOf('EVENT_STORE', EVENT_STORES, 'postgres'),
-    eventStoreConnectionString: read.url('EVENTSTORE_CONNECTION_STRING', ['esdb:', 'esdb+discover:', 'kurrentdb:']),
+    eventStoreConnectionString: read.url('EVENTSTORE_CONNECTION_STRING', [
+      'esdb:',
+      'esdb+discover:',
+      'kurrentdb:',
+    ]),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 20, 2, 1000),

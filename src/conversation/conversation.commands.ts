@@ -1,6 +1,10 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { type ConversationCommand } from './conversation.decider.js';
-import { type CommandContext, type CommandOutcome, ConversationCommandProcessor } from './conversation.processor.js';
+import {
+  type CommandContext,
+  type CommandOutcome,
+  ConversationCommandProcessor,
+} from './conversation.processor.js';
 
 /**
  * The CommandBus carries every conversation command to the one command path; the domain

@@ -44,7 +44,8 @@ export interface StartTurn {
   now: string;
 }
 
-export type ConversationCommand = PostUserMessage | ReserveAssistantMessage | CompleteAssistantMessage | StartTurn;
+export type ConversationCommand =
+  PostUserMessage | ReserveAssistantMessage | CompleteAssistantMessage | StartTurn;
 
 export interface MessageEntry {
   message: Message;
@@ -116,9 +117,14 @@ export function evolve(state: ConversationState, event: ConversationEvent): Conv
 }
 
 /** The entry an event leaves behind; shared by evolve and by in-place folds of long streams. */
-export function nextEntry(previous: MessageEntry | undefined, event: ConversationEvent, revision: number): MessageEntry {
+export function nextEntry(
+  previous: MessageEntry | undefined,
+  event: ConversationEvent,
+  revision: number,
+): MessageEntry {
   const message = applyToMessage(previous?.message, event, revision);
-  const reservedContent = event.type === 'AssistantReserved' ? event.data.content : (previous?.reservedContent ?? null);
+  const reservedContent =
+    event.type === 'AssistantReserved' ? event.data.content : (previous?.reservedContent ?? null);
   return { message, reservedContent };
 }
 
@@ -143,7 +149,10 @@ function postUserMessage(command: PostUserMessage, state: ConversationState): Co
   return [userMessaged(command.projectId, command.messageId, command, command.createdBy, command.now)];
 }
 
-function reserveAssistantMessage(command: ReserveAssistantMessage, state: ConversationState): ConversationEvent[] {
+function reserveAssistantMessage(
+  command: ReserveAssistantMessage,
+  state: ConversationState,
+): ConversationEvent[] {
   const existing = state.messages.get(command.messageId);
   if (existing) {
     if (isSameReservation(existing, command.content, command.replyTo)) return [];
@@ -153,11 +162,21 @@ function reserveAssistantMessage(command: ReserveAssistantMessage, state: Conver
     throw new ReplyToNotFoundError(command.replyTo);
   }
   return [
-    assistantReserved(command.projectId, command.messageId, command.content, command.replyTo, command.createdBy, command.now),
+    assistantReserved(
+      command.projectId,
+      command.messageId,
+      command.content,
+      command.replyTo,
+      command.createdBy,
+      command.now,
+    ),
   ];
 }
 
-function completeAssistantMessage(command: CompleteAssistantMessage, state: ConversationState): ConversationEvent[] {
+function completeAssistantMessage(
+  command: CompleteAssistantMessage,
+  state: ConversationState,
+): ConversationEvent[] {
   const existing = state.messages.get(command.messageId)?.message;
   if (!existing || existing.role !== 'assistant') throw new AssistantMessageNotFoundError(command.messageId);
   if (existing.status !== 'pending') {
@@ -192,8 +211,11 @@ function startTurn(command: StartTurn, state: ConversationState): ConversationEv
       existingAssistant.message.sequence === existingUser.message.sequence + 1;
     if (isRetry) return [];
     // Name the id at fault: the assistant's only when the user message is this turn's own.
-    const assistantAtFault = existingAssistant && existingUser && isSameUserMessage(existingUser.message, user);
-    throw new MessageIdConflictError(existingUser && !assistantAtFault ? user.messageId : assistant.messageId);
+    const assistantAtFault =
+      existingAssistant && existingUser && isSameUserMessage(existingUser.message, user);
+    throw new MessageIdConflictError(
+      existingUser && !assistantAtFault ? user.messageId : assistant.messageId,
+    );
   }
   return [
     userMessaged(command.projectId, user.messageId, user, command.createdBy, command.now),
@@ -218,7 +240,11 @@ function isSameUserMessage(message: Message, candidate: { content: string; image
 }
 
 function isSameReservation(entry: MessageEntry, content: string, replyTo: string | null): boolean {
-  return entry.message.role === 'assistant' && entry.reservedContent === content && entry.message.replyTo === replyTo;
+  return (
+    entry.message.role === 'assistant' &&
+    entry.reservedContent === content &&
+    entry.message.replyTo === replyTo
+  );
 }
 
 function userMessaged(
@@ -242,5 +268,8 @@ function assistantReserved(
   createdBy: string | null,
   createdAt: string,
 ): ConversationEvent {
-  return { type: 'AssistantReserved', data: { messageId, projectId, content, replyTo, createdBy, createdAt } };
+  return {
+    type: 'AssistantReserved',
+    data: { messageId, projectId, content, replyTo, createdBy, createdAt },
+  };
 }

@@ -77,7 +77,10 @@ export class ConversationCommandProcessor {
   private readonly queues = new Map<string, Job[]>();
   private readonly cache: ConversationStateCache;
 
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore, @Inject(CONFIG) config: Config) {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CONFIG) config: Config,
+  ) {
     this.cache = new ConversationStateCache(config.stateCacheBytes);
   }
 
@@ -99,7 +102,9 @@ export class ConversationCommandProcessor {
     const queue = this.queues.get(streamName) ?? [];
     while (queue.length > 0) {
       const jobs = queue.splice(0, MAX_COMMANDS_PER_APPEND);
-      await this.process(streamName, jobs).catch((error: unknown) => jobs.forEach((job) => job.reject(error)));
+      await this.process(streamName, jobs).catch((error: unknown) =>
+        jobs.forEach((job) => job.reject(error)),
+      );
     }
     this.queues.delete(streamName);
   }
@@ -110,7 +115,8 @@ export class ConversationCommandProcessor {
       const { decisions, events } = decideAll(jobs, conversation.state());
       if (events.length === 0) return settle(decisions, false, conversation.revision);
 
-      const expected: ExpectedRevision = conversation.revision < 0 ? 'no_stream' : BigInt(conversation.revision);
+      const expected: ExpectedRevision =
+        conversation.revision < 0 ? 'no_stream' : BigInt(conversation.revision);
       try {
         await this.appendOrFindOut(streamName, events, expected);
       } catch (error) {
@@ -146,7 +152,9 @@ export class ConversationCommandProcessor {
         .readStream(streamName, { fromRevision: from, maxCount: 1 })
         .catch(() => Promise.reject(error));
       if (found?.id !== newEvents[0]?.id) {
-        throw new EventStoreUnavailableError('event store unreachable; nothing was appended', { cause: error });
+        throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
+          cause: error,
+        });
       }
     }
   }
@@ -210,7 +218,9 @@ function checkPrecondition(precondition: Precondition | undefined, revision: num
 }
 
 function messageIdsOf(command: ConversationCommand): string[] {
-  return command.type === 'StartTurn' ? [command.user.messageId, command.assistant.messageId] : [command.messageId];
+  return command.type === 'StartTurn'
+    ? [command.user.messageId, command.assistant.messageId]
+    : [command.messageId];
 }
 
 function toNewEvent(event: ConversationEvent, context: CommandContext): NewEvent {

@@ -1,4 +1,9 @@
-import type { AssistantCompleted, AssistantReserved, ConversationEvent, UserMessaged } from './conversation.events.js';
+import type {
+  AssistantCompleted,
+  AssistantReserved,
+  ConversationEvent,
+  UserMessaged,
+} from './conversation.events.js';
 
 /** The Message resource of the HTTP contract. */
 export interface Message {
@@ -21,7 +26,11 @@ export interface Message {
  * The one place that says how an event changes a message. The write side's decision state and
  * the read model both fold events with it, so they cannot disagree.
  */
-export function applyToMessage(previous: Message | undefined, event: ConversationEvent, revision: number): Message {
+export function applyToMessage(
+  previous: Message | undefined,
+  event: ConversationEvent,
+  revision: number,
+): Message {
   switch (event.type) {
     case 'UserMessaged':
       return userMessage(event, revision);
@@ -70,8 +79,13 @@ function reservedMessage({ data }: AssistantReserved, revision: number): Message
   };
 }
 
-function completedMessage(previous: Message | undefined, { data }: AssistantCompleted, revision: number): Message {
-  if (!previous) throw new Error(`AssistantCompleted at revision ${revision} for unknown message ${data.messageId}`);
+function completedMessage(
+  previous: Message | undefined,
+  { data }: AssistantCompleted,
+  revision: number,
+): Message {
+  if (!previous)
+    throw new Error(`AssistantCompleted at revision ${revision} for unknown message ${data.messageId}`);
   return { ...previous, status: data.status, content: data.content, updatedAt: data.completedAt, revision };
 }
 

@@ -51,7 +51,9 @@ export async function migrate(pool: pg.Pool, sets: readonly MigrationSet[]): Pro
           await client.query('COMMIT');
         } catch (error) {
           await client.query('ROLLBACK');
-          throw new Error(`Migration ${set.name} #${migration.id} (${migration.name}) failed`, { cause: error });
+          throw new Error(`Migration ${set.name} #${migration.id} (${migration.name}) failed`, {
+            cause: error,
+          });
         }
       }
     }

@@ -8,7 +8,9 @@ import { PostgresEventStore } from './postgres/postgres-event-store.js';
 
 @Global()
 @Module({
-  providers: [{ provide: EVENT_STORE, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new PostgresEventStore(pool) }],
+  providers: [
+    { provide: EVENT_STORE, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new PostgresEventStore(pool) },
+  ],
   exports: [EVENT_STORE],
 })
 export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {

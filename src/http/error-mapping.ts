@@ -5,7 +5,10 @@ import {
   MessageIdConflictError,
   ReplyToNotFoundError,
 } from '../conversation/conversation.decider.js';
-import { ConcurrencyExhaustedError, PreconditionFailedError } from '../conversation/conversation.processor.js';
+import {
+  ConcurrencyExhaustedError,
+  PreconditionFailedError,
+} from '../conversation/conversation.processor.js';
 import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
 import { Problem } from './problem.js';
 
@@ -30,16 +33,22 @@ export function toProblem(error: unknown): Problem {
       errors: [{ field: 'replyTo', message: error.message }],
     });
   }
-  if (error instanceof AssistantMessageNotFoundError) return new Problem(404, 'message-not-found', error.message);
+  if (error instanceof AssistantMessageNotFoundError)
+    return new Problem(404, 'message-not-found', error.message);
   if (error instanceof PreconditionFailedError) {
     return new Problem(412, 'precondition-failed', `${error.message}; nothing was appended`, {
       currentRevision: error.currentRevision,
     });
   }
   if (error instanceof ConcurrencyExhaustedError) {
-    return new Problem(503, 'contention', 'Too many concurrent writers on this conversation; nothing was appended', {
-      retryAfterSeconds: 1,
-    });
+    return new Problem(
+      503,
+      'contention',
+      'Too many concurrent writers on this conversation; nothing was appended',
+      {
+        retryAfterSeconds: 1,
+      },
+    );
   }
   if (error instanceof EventStoreUnavailableError) {
     const detail = error.outcomeUnknown

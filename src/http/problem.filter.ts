@@ -10,7 +10,8 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   if (problem.status >= 500) {
     logger.error(`${request.method} ${request.url} → ${problem.status}: ${describe(error)}`);
   }
-  if (problem.extra.retryAfterSeconds !== undefined) reply.header('Retry-After', String(problem.extra.retryAfterSeconds));
+  if (problem.extra.retryAfterSeconds !== undefined)
+    reply.header('Retry-After', String(problem.extra.retryAfterSeconds));
   void reply
     .status(problem.status)
     .header('Content-Type', PROBLEM_CONTENT_TYPE)

@@ -51,9 +51,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class ProjectIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (!PROJECT_ID.test(value)) {
-      throw new Problem(400, 'invalid-project-id', 'projectId must be 1 to 100 of A-Z a-z 0-9 _ -, starting with a letter or digit', {
-        errors: [{ field: 'projectId', message: 'invalid projectId' }],
-      });
+      throw new Problem(
+        400,
+        'invalid-project-id',
+        'projectId must be 1 to 100 of A-Z a-z 0-9 _ -, starting with a letter or digit',
+        {
+          errors: [{ field: 'projectId', message: 'invalid projectId' }],
+        },
+      );
     }
     return value;
   }

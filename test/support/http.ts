@@ -38,7 +38,11 @@ export async function readAllEvents(baseUrl: string, project: string): Promise<a
   const events: any[] = [];
   let from: number | null = 0;
   while (from !== null) {
-    const page: JsonResponse = await request(baseUrl, 'GET', `/v1/projects/${project}/events?fromRevision=${from}&limit=1000`);
+    const page: JsonResponse = await request(
+      baseUrl,
+      'GET',
+      `/v1/projects/${project}/events?fromRevision=${from}&limit=1000`,
+    );
     if (page.status !== 200) throw new Error(`GET events: ${page.status} ${JSON.stringify(page.body)}`);
     events.push(...page.body.data);
     from = page.body.nextRevision;

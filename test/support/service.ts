@@ -22,7 +22,14 @@ const MAIN = path.resolve('dist/src/main.js');
 export async function startService(env: Record<string, string>, port?: number): Promise<RunningService> {
   const servicePort = port ?? (await freePort());
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: String(servicePort), LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      HOST: '127.0.0.1',
+      PORT: String(servicePort),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

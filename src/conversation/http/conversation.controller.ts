@@ -9,7 +9,12 @@ import { type ConversationCommand } from '../conversation.decider.js';
 import { type CommandContext, type CommandOutcome } from '../conversation.processor.js';
 import { replyIdFor, uuidv7 } from '../ids.js';
 import { type Message } from '../message.js';
-import { CompleteAssistantBody, PostMessageBody, ReserveAssistantBody, StartTurnBody } from './conversation.dto.js';
+import {
+  CompleteAssistantBody,
+  PostMessageBody,
+  ReserveAssistantBody,
+  StartTurnBody,
+} from './conversation.dto.js';
 import { integerParam, preconditionFrom } from './request-parsing.js';
 
 interface CommandHeaders {

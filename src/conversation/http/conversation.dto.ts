@@ -26,7 +26,10 @@ export class PostMessageBody {
   @ArrayMaxSize(20)
   @IsString({ each: true })
   @MaxLength(2048, { each: true })
-  @IsUrl(URL_OPTIONS, { each: true, message: 'each value in imageUrls must be an absolute http or https URL' })
+  @IsUrl(URL_OPTIONS, {
+    each: true,
+    message: 'each value in imageUrls must be an absolute http or https URL',
+  })
   imageUrls?: string[];
 }
 

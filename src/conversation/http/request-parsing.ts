@@ -2,7 +2,10 @@ import { Problem } from '../../http/problem.js';
 import { type Precondition } from '../conversation.processor.js';
 
 /** If-Match: "<revision>" or If-None-Match: * (not both); anything else is a 400. */
-export function preconditionFrom(ifMatch: string | undefined, ifNoneMatch: string | undefined): Precondition | undefined {
+export function preconditionFrom(
+  ifMatch: string | undefined,
+  ifNoneMatch: string | undefined,
+): Precondition | undefined {
   if (ifMatch !== undefined && ifNoneMatch !== undefined) {
     throw new Problem(400, 'invalid-precondition', 'Send either If-Match or If-None-Match, not both');
   }
@@ -21,7 +24,13 @@ export function preconditionFrom(ifMatch: string | undefined, ifNoneMatch: strin
 }
 
 /** A whole-number query parameter within [min, max]; absent means the fallback. */
-export function integerParam(name: string, value: unknown, fallback: number, min: number, max: number): number {
+export function integerParam(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   const text = typeof value === 'string' ? value : '';
   const parsed = /^-?\d{1,16}$/.test(text) ? Number(text) : NaN;

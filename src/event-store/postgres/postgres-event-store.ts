@@ -63,7 +63,11 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  async append(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  async append(
+    streamName: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     if (events.length === 0) return this.checkOnly(streamName, expected);
     return this.batcher.enqueue({ streamName, events, expected });
   }
@@ -117,7 +121,10 @@ export class PostgresEventStore implements EventStore {
       (expected === 'stream_exists' && actual >= 0n) ||
       expected === actual;
     if (!satisfied) throw new WrongExpectedVersionError(streamName, expected, actual);
-    return { nextExpectedRevision: actual, position: formatPosition(START.transactionId, START.globalPosition) };
+    return {
+      nextExpectedRevision: actual,
+      position: formatPosition(START.transactionId, START.globalPosition),
+    };
   }
 
   private async flush(batch: PendingAppend[]): Promise<void> {
@@ -231,8 +238,11 @@ function toUnavailable(error: unknown): EventStoreUnavailableError {
   if (error instanceof EventStoreUnavailableError) return error;
   const code = (error as { code?: unknown }).code;
   const fromServer = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
-  return new EventStoreUnavailableError(fromServer ? `event store error ${code}` : 'event store unreachable', {
-    cause: error,
-    outcomeUnknown: !fromServer,
-  });
+  return new EventStoreUnavailableError(
+    fromServer ? `event store error ${code}` : 'event store unreachable',
+    {
+      cause: error,
+      outcomeUnknown: !fromServer,
+    },
+  );
 }
