@@ -20,6 +20,8 @@ export interface ContractSubject {
    * ordered by commit anyway (EventStoreDB) leave it out.
    */
   delayedAppend?(streamName: string, events: NewEvent[]): DelayedAppend;
+  /** Opens a long transaction that writes something else; resolves to its end. */
+  unrelatedTransaction?(): Promise<() => Promise<void>>;
   cleanup(): Promise<void>;
 }
 
@@ -297,6 +299,20 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
         // ...so that, resuming from its checkpoint, it sees both.
         const after = await readAllOf(store, [slowStream, fastStream], before.checkpoint);
         expect(after.map((e) => e.type)).toEqual(['Slow', 'Fast']);
+      });
+
+      it('is not held back by a long transaction that appends nothing', async () => {
+        if (!s.unrelatedTransaction) return;
+        const start = await lastCheckpoint(store);
+        const end = await s.unrelatedTransaction();
+        try {
+          const name = stream();
+          await store.append(name, [event('WhileOtherWorkRuns')], 'no_stream');
+          const seen = await readAllOf(store, [name], start);
+          expect(seen.map((e) => e.type)).toEqual(['WhileOtherWorkRuns']);
+        } finally {
+          await end();
+        }
       });
     });
   });

@@ -34,6 +34,16 @@ eventStoreContract('PostgreSQL', async () => {
         },
       };
     },
+    async unrelatedTransaction() {
+      const client = await pool.connect();
+      await client.query('BEGIN');
+      await client.query('CREATE TEMPORARY TABLE unrelated_work (n int)');
+      await client.query('INSERT INTO unrelated_work VALUES (1)');
+      return async () => {
+        await client.query('ROLLBACK');
+        client.release();
+      };
+    },
     async cleanup() {
       await store.close();
       await pool.end();

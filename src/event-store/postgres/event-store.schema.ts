@@ -8,15 +8,19 @@ export const EXPECT_ANY = -2n;
 export const EXPECT_STREAM_EXISTS = -3n;
 
 /**
- * Commit-safe global order: events are read in (transaction_id, global_position) order, and
- * only below the oldest transaction still running (pg_snapshot_xmin). A bigserial alone is
- * assigned at insert but visible at commit, so "position > checkpoint" would skip a slow
- * transaction's event.
+ * Commit-safe global order. A bigserial alone is assigned at insert but visible at commit, so
+ * "position > checkpoint" skips a slow transaction's event. Events are instead read in
+ * (transaction_id, global_position) order, and only below a horizon: the oldest transaction id
+ * of an append still in flight (or, with none, the next transaction id).
  *
- * Per-stream order must agree with that global order. A transaction gets its xid at its first
- * write, so es_append_batch takes a per-stream advisory lock (which assigns no xid) before it
- * writes anything: whoever wrote the stream before has committed, with a smaller xid.
+ * Appends are found by the advisory lock every es_append_batch takes per stream, in the key
+ * class APPEND_LOCK_CLASS, before it writes anything. That lock also makes a stream's revisions
+ * agree with the global order: a transaction gets its id at its first write, so whoever wrote the
+ * stream before has committed, with a smaller id. Transactions that are not appends (a long
+ * report, an idle session) never hold the horizon back.
  */
+export const APPEND_LOCK_CLASS = 7_401_326;
+
 export const eventStoreMigrations: Migration[] = [
   {
     id: 1,
@@ -62,8 +66,9 @@ DECLARE
   actual bigint;
   last_pos bigint;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(x.stream_name, 0))
-    FROM (SELECT DISTINCT unnest(p_streams) AS stream_name ORDER BY 1) x;
+  -- In key order, so that two batches never wait for each other's locks.
+  PERFORM pg_advisory_xact_lock(${APPEND_LOCK_CLASS}, x.key)
+    FROM (SELECT DISTINCT hashtext(unnest(p_streams)) AS key ORDER BY 1) x;
 
   FOR i IN 1..n LOOP
     s := p_streams[i];

@@ -14,7 +14,7 @@ import {
   WrongExpectedVersionError,
 } from '../event-store.port.js';
 import { AppendBatcher, type PendingAppend } from './append-batcher.js';
-import { EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS } from './event-store.schema.js';
+import { APPEND_LOCK_CLASS, EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS } from './event-store.schema.js';
 
 interface EventRow {
   global_position: string;
@@ -97,16 +97,39 @@ export class PostgresEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const after = options.after === undefined ? START : parsePosition(options.after);
+    // The horizon is found first and the events read in a later statement (a newer snapshot), so
+    // every append below the horizon has committed or aborted by the time the events are read.
+    const horizon = await this.horizon();
     const { rows } = await this.query<EventRow>({
       name: 'es_read_all',
       text: `SELECT ${EVENT_COLUMNS} FROM es_events
               WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-                AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-              ORDER BY transaction_id, global_position LIMIT $3`,
-      values: [after.transactionId, after.globalPosition, options.maxCount ?? 1000],
+                AND transaction_id < $3::xid8
+              ORDER BY transaction_id, global_position LIMIT $4`,
+      values: [after.transactionId, after.globalPosition, horizon.toString(), options.maxCount ?? 1000],
     });
     const events = rows.map(toRecordedEvent);
     return { events, checkpoint: events.at(-1)?.position ?? options.after };
+  }
+
+  /** The oldest transaction id of an append in flight, or the next transaction id if none is. */
+  private async horizon(): Promise<bigint> {
+    const { rows } = await this.query<{ next: string; oldest: string | null }>({
+      name: 'es_horizon',
+      text: `SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next,
+                    (SELECT min(own.transactionid::text::bigint)
+                       FROM pg_locks append
+                       JOIN pg_locks own ON own.virtualtransaction = append.virtualtransaction
+                      WHERE append.locktype = 'advisory' AND append.classid = $1 AND append.objsubid = 2
+                        AND append.granted
+                        AND append.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                        AND own.locktype = 'transactionid' AND own.mode = 'ExclusiveLock' AND own.granted
+                    )::text AS oldest`,
+      values: [APPEND_LOCK_CLASS],
+    });
+    const next = BigInt(rows[0]?.next ?? '0');
+    const oldest = rows[0]?.oldest;
+    return oldest == null ? next : widenTransactionId(BigInt(oldest), next);
   }
 
   async close(): Promise<void> {
@@ -185,6 +208,17 @@ export class PostgresEventStore implements EventStore {
       throw toUnavailable(error);
     }
   }
+}
+
+const EPOCH = 2n ** 32n;
+
+/**
+ * pg_locks shows 32-bit transaction ids; events carry 64-bit ones. An id in flight lies within
+ * 2^31 of the next id, which fixes its epoch. Ids assigned after `next` was read count as `next`.
+ */
+export function widenTransactionId(xid32: bigint, next: bigint): bigint {
+  const behind = (((next % EPOCH) - xid32) % EPOCH + EPOCH) % EPOCH;
+  return behind > EPOCH / 2n ? next : next - behind;
 }
 
 function encodeExpected(expected: ExpectedRevision): bigint {
