@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { type Config, type LogLevel } from './config/config.js';
-import { ProblemFilter, sendProblem } from './http/problem.filter.js';
+import { ProblemFilter } from './http/problem.filter.js';
 import { createValidationPipe, JsonObjectBodyPipe } from './http/validation.js';
 
 const NEST_LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -13,9 +13,8 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     // A projectId longer than the contract allows is a 400 from validation, not a 414 from the router.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     logger: false,
-    allowErrorHandlerOverride: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LEVELS.slice(0, RANK[config.logLevel] + 1),
@@ -28,7 +27,5 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
   app.useGlobalPipes(new JsonObjectBodyPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   await app.init();
-  // Errors raised before a route runs (body parsing) answer as problems too.
-  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   return app;
 }

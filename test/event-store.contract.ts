@@ -281,6 +281,15 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
         }
       });
 
+      it('counts the events after a position, up to a cap', async () => {
+        const start = await lastCheckpoint(store);
+        const name = stream();
+        await store.append(name, [event(), event(), event()], 'no_stream');
+        expect(await store.countAfter(start, 100)).toBe(3);
+        expect(await store.countAfter(start, 2)).toBe(2);
+        expect(await store.countAfter(await lastCheckpoint(store), 100)).toBe(0);
+      });
+
       it('never skips an event whose transaction commits after a later one', async () => {
         if (!s.delayedAppend) return;
         const start = await lastCheckpoint(store);

@@ -5,19 +5,58 @@ import {
   isConversationEvent,
 } from './conversation.events.js';
 
+export class MalformedEventError extends Error {
+  override readonly name = 'MalformedEventError';
+}
+
+const REQUIRED: Record<ConversationEvent['type'], Record<string, 'string' | 'string?' | 'string[]'>> = {
+  UserMessaged: {
+    messageId: 'string',
+    projectId: 'string',
+    content: 'string',
+    imageUrls: 'string[]',
+    createdBy: 'string?',
+    createdAt: 'string',
+  },
+  AssistantReserved: {
+    messageId: 'string',
+    projectId: 'string',
+    content: 'string',
+    replyTo: 'string?',
+    createdBy: 'string?',
+    createdAt: 'string',
+  },
+  AssistantCompleted: {
+    messageId: 'string',
+    projectId: 'string',
+    content: 'string',
+    status: 'string',
+    completedAt: 'string',
+  },
+};
+
 /**
- * Turns a stored event into the current event shape. Every type is at schema version 1 so far;
- * when one changes, its older versions are converted here and nowhere else.
+ * Turns a stored event into the current event shape, checking it on the way. Every type is at
+ * schema version 1 so far; when one changes, its older versions are converted here only.
  */
 export function upcast(recorded: RecordedEvent): ConversationEvent {
-  if (!isConversationEvent(recorded)) {
-    throw new Error(`${recorded.streamName}@${recorded.revision}: unknown event type ${recorded.type}`);
-  }
+  if (!isConversationEvent(recorded)) throw new MalformedEventError(`unknown event type ${recorded.type}`);
   const version = recorded.metadata?.schemaVersion ?? 1;
   if (version > CURRENT_SCHEMA_VERSION) {
-    throw new Error(
-      `${recorded.streamName}@${recorded.revision}: schema version ${version} is newer than this service`,
-    );
+    throw new MalformedEventError(`schema version ${version} is newer than this service`);
   }
-  return { type: recorded.type, data: recorded.data } as ConversationEvent;
+  const data = recorded.data as Record<string, unknown> | null;
+  if (typeof data !== 'object' || data === null) throw new MalformedEventError('data is not an object');
+  for (const [field, kind] of Object.entries(REQUIRED[recorded.type])) {
+    const value = data[field];
+    const ok =
+      kind === 'string[]'
+        ? Array.isArray(value) && value.every((item) => typeof item === 'string')
+        : typeof value === 'string' || (kind === 'string?' && value === null);
+    if (!ok) throw new MalformedEventError(`data.${field} is not a ${kind}`);
+  }
+  if (recorded.type === 'AssistantCompleted' && !['success', 'error'].includes(data.status as string)) {
+    throw new MalformedEventError(`data.status is not success or error`);
+  }
+  return { type: recorded.type, data } as ConversationEvent;
 }

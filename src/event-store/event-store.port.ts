@@ -67,6 +67,8 @@ export interface EventStore {
    * transaction committed first, so a reader that resumes from its checkpoint skips nothing.
    */
   readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+  /** How many events of the global log lie after a position (all when omitted), counting up to `cap`. */
+  countAfter(position: string | undefined, cap: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -58,14 +58,21 @@ export function toProblem(error: unknown): Problem {
   }
   const fastify = fastifyProblem(error);
   if (fastify) return fastify;
-  if (error instanceof HttpException) {
+  if (error instanceof HttpException && error.getStatus() < 500) {
     const status = error.getStatus();
-    if (status === 404) return new Problem(404, 'not-found', 'No such resource');
-    if (status === 405) return new Problem(405, 'method-not-allowed', 'Method not allowed on this resource');
-    if (status < 500) return new Problem(status, 'bad-request', error.message);
+    const [kind, detail] = HTTP_PROBLEMS[status] ?? ['bad-request', error.message];
+    return new Problem(status, kind, detail);
   }
   return new Problem(500, 'internal', 'An unexpected error occurred');
 }
+
+/** Errors the framework raises before a route runs (routing, body parsing). */
+const HTTP_PROBLEMS: Record<number, [string, string]> = {
+  404: ['not-found', 'No such resource'],
+  405: ['method-not-allowed', 'Method not allowed on this resource'],
+  413: ['body-too-large', 'The body is larger than this service accepts'],
+  415: ['unsupported-media-type', 'The body must be application/json'],
+};
 
 function fastifyProblem(error: unknown): Problem | undefined {
   const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };

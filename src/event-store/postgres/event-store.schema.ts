@@ -47,7 +47,8 @@ CREATE TABLE es_events (
 
 CREATE INDEX es_events_global_order ON es_events (transaction_id, global_position);
 
--- Appends many (stream, expected revision, events) in one transaction. Each append is checked
+-- Appends many (stream, expected revision, events) in one transaction, notifying 'es_appended'
+-- with each stream name at commit. Each append is checked
 -- on its own: a failed expectation yields ok = false with the actual revision and does not
 -- affect the others. Expected: -1 no stream, -2 any, -3 stream exists, >= 0 exact.
 CREATE FUNCTION es_append_batch(
@@ -106,12 +107,11 @@ BEGIN
       )
       SELECT max(inserted.global_position) INTO last_pos FROM inserted;
       ok := true; revision := new_rev; global_position := last_pos; transaction_id := pg_current_xact_id();
+      PERFORM pg_notify('es_appended', s);
       RETURN NEXT;
     END IF;
     off := off + c;
   END LOOP;
-
-  PERFORM pg_notify('es_appended', '');
 END;
 $$;
 `,

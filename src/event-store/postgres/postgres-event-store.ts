@@ -14,7 +14,12 @@ import {
   WrongExpectedVersionError,
 } from '../event-store.port.js';
 import { AppendBatcher, type PendingAppend } from './append-batcher.js';
-import { APPEND_LOCK_CLASS, EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS } from './event-store.schema.js';
+import {
+  APPEND_LOCK_CLASS,
+  EXPECT_ANY,
+  EXPECT_NO_STREAM,
+  EXPECT_STREAM_EXISTS,
+} from './event-store.schema.js';
 
 interface EventRow {
   global_position: string;
@@ -110,6 +115,17 @@ export class PostgresEventStore implements EventStore {
     });
     const events = rows.map(toRecordedEvent);
     return { events, checkpoint: events.at(-1)?.position ?? options.after };
+  }
+
+  async countAfter(position: string | undefined, cap: number): Promise<number> {
+    const after = position === undefined ? START : parsePosition(position);
+    const { rows } = await this.query<{ count: string }>({
+      name: 'es_count_after',
+      text: `SELECT count(*) AS count FROM (
+               SELECT 1 FROM es_events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) LIMIT $3) x`,
+      values: [after.transactionId, after.globalPosition, cap],
+    });
+    return Number(rows[0]?.count ?? 0);
   }
 
   /** The oldest transaction id of an append in flight, or the next transaction id if none is. */
@@ -217,7 +233,7 @@ const EPOCH = 2n ** 32n;
  * 2^31 of the next id, which fixes its epoch. Ids assigned after `next` was read count as `next`.
  */
 export function widenTransactionId(xid32: bigint, next: bigint): bigint {
-  const behind = (((next % EPOCH) - xid32) % EPOCH + EPOCH) % EPOCH;
+  const behind = ((((next % EPOCH) - xid32) % EPOCH) + EPOCH) % EPOCH;
   return behind > EPOCH / 2n ? next : next - behind;
 }
 

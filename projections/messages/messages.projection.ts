@@ -1,0 +1,177 @@
+import type pg from 'pg';
+import { upcast } from '../../src/conversation/conversation.upcast.js';
+import { applyToMessage, type Message } from '../../src/conversation/message.js';
+import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { type AppliedChanges, PoisonEventError, type Projection } from '../projection.js';
+
+const STREAM_PREFIX = 'conversation-';
+
+/**
+ * The ordered messages of every conversation (`rm_messages`) and the stream revision each
+ * project's rows reflect (`rm_projects`), for history queries, ETags and minRevision.
+ */
+export const messagesProjection: Projection = {
+  name: 'messages',
+  version: 1,
+
+  createTables: (g) => `
+    CREATE TABLE rm_messages_g${g} (
+      project_id text NOT NULL,
+      sequence bigint NOT NULL,
+      id uuid NOT NULL,
+      role text NOT NULL,
+      status text NOT NULL,
+      content text NOT NULL,
+      image_urls jsonb NOT NULL,
+      reply_to uuid,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz,
+      created_by text,
+      revision bigint NOT NULL,
+      PRIMARY KEY (project_id, sequence)
+    );
+    CREATE UNIQUE INDEX rm_messages_g${g}_id ON rm_messages_g${g} (project_id, id);
+    CREATE TABLE rm_projects_g${g} (project_id text PRIMARY KEY, revision bigint NOT NULL);`,
+
+  activate: (g) => `
+    DROP VIEW IF EXISTS rm_messages, rm_projects;
+    CREATE VIEW rm_messages AS SELECT * FROM rm_messages_g${g};
+    CREATE VIEW rm_projects AS SELECT * FROM rm_projects_g${g};`,
+
+  dropTables: (g) => `DROP TABLE IF EXISTS rm_messages_g${g}, rm_projects_g${g}`,
+
+  async apply(client, events, g): Promise<AppliedChanges> {
+    const conversationEvents = events.filter((event) => event.streamName.startsWith(STREAM_PREFIX));
+    const projects = [...new Set(conversationEvents.map((event) => projectOf(event)))];
+    const revisions = await projectedRevisions(client, g, projects);
+    const created = new Map<string, Message>();
+    const completed = new Map<string, Completion>();
+
+    for (const recorded of conversationEvents) {
+      const projectId = projectOf(recorded);
+      const revision = Number(recorded.revision);
+      if (revision <= (revisions.get(projectId) ?? -1)) continue; // applied before
+      const event = parse(recorded, projectId);
+      const key = `${projectId}/${event.data.messageId}`;
+      if (event.type === 'AssistantCompleted') {
+        const pending = created.get(key);
+        if (pending) created.set(key, applyToMessage(pending, event, revision));
+        else completed.set(key, { ...event.data, recorded, revision });
+      } else {
+        created.set(key, applyToMessage(undefined, event, revision));
+      }
+      revisions.set(projectId, revision);
+    }
+
+    await insertMessages(client, g, [...created.values()]);
+    await completeMessages(client, g, [...completed.values()]);
+    await saveRevisions(client, g, projects, revisions);
+    return { revisions: new Map(projects.map((p) => [p, revisions.get(p) ?? -1])) };
+  },
+};
+
+interface Completion {
+  recorded: RecordedEvent;
+  projectId: string;
+  messageId: string;
+  content: string;
+  status: string;
+  completedAt: string;
+  revision: number;
+}
+
+function projectOf(event: RecordedEvent): string {
+  return event.streamName.slice(STREAM_PREFIX.length);
+}
+
+function parse(recorded: RecordedEvent, projectId: string) {
+  try {
+    const event = upcast(recorded);
+    if (event.data.projectId !== projectId) throw new Error(`data.projectId is not ${projectId}`);
+    return event;
+  } catch (error) {
+    throw new PoisonEventError(recorded, error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function projectedRevisions(
+  client: pg.ClientBase,
+  g: number,
+  projects: string[],
+): Promise<Map<string, number>> {
+  if (projects.length === 0) return new Map();
+  const { rows } = await client.query<{ project_id: string; revision: string }>(
+    `SELECT project_id, revision FROM rm_projects_g${g} WHERE project_id = ANY($1)`,
+    [projects],
+  );
+  return new Map(rows.map((row) => [row.project_id, Number(row.revision)]));
+}
+
+async function insertMessages(client: pg.ClientBase, g: number, messages: Message[]): Promise<void> {
+  if (messages.length === 0) return;
+  await client.query(
+    `INSERT INTO rm_messages_g${g}
+       (project_id, sequence, id, role, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                          $8::uuid[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::bigint[])
+     ON CONFLICT (project_id, sequence) DO NOTHING`,
+    [
+      messages.map((m) => m.projectId),
+      messages.map((m) => m.sequence),
+      messages.map((m) => m.id),
+      messages.map((m) => m.role),
+      messages.map((m) => m.status),
+      messages.map((m) => m.content),
+      messages.map((m) => JSON.stringify(m.imageUrls)),
+      messages.map((m) => m.replyTo),
+      messages.map((m) => m.createdAt),
+      messages.map((m) => m.updatedAt),
+      messages.map((m) => m.createdBy),
+      messages.map((m) => m.revision),
+    ],
+  );
+}
+
+/** A completion of a message this read model does not hold means the log and it disagree. */
+async function completeMessages(client: pg.ClientBase, g: number, completions: Completion[]): Promise<void> {
+  if (completions.length === 0) return;
+  const { rows } = await client.query<{ project_id: string; id: string }>(
+    `UPDATE rm_messages_g${g} m
+        SET status = u.status, content = u.content, updated_at = u.completed_at, revision = u.revision
+       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
+            AS u(project_id, id, status, content, completed_at, revision)
+      WHERE m.project_id = u.project_id AND m.id = u.id AND m.role = 'assistant'
+      RETURNING m.project_id, m.id`,
+    [
+      completions.map((c) => c.projectId),
+      completions.map((c) => c.messageId),
+      completions.map((c) => c.status),
+      completions.map((c) => c.content),
+      completions.map((c) => c.completedAt),
+      completions.map((c) => c.revision),
+    ],
+  );
+  const found = new Set(rows.map((row) => `${row.project_id}/${row.id}`));
+  const missing = completions.find((c) => !found.has(`${c.projectId}/${c.messageId.toLowerCase()}`));
+  if (missing)
+    throw new PoisonEventError(
+      missing.recorded,
+      'completes an assistant message the read model does not hold',
+    );
+}
+
+async function saveRevisions(
+  client: pg.ClientBase,
+  g: number,
+  projects: string[],
+  revisions: Map<string, number>,
+): Promise<void> {
+  const changed = projects.filter((p) => revisions.has(p));
+  if (changed.length === 0) return;
+  await client.query(
+    `INSERT INTO rm_projects_g${g} (project_id, revision)
+     SELECT * FROM unnest($1::text[], $2::bigint[])
+     ON CONFLICT (project_id) DO UPDATE SET revision = GREATEST(rm_projects_g${g}.revision, excluded.revision)`,
+    [changed, changed.map((p) => revisions.get(p))],
+  );
+}

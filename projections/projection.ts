@@ -1,0 +1,37 @@
+import type pg from 'pg';
+import type { RecordedEvent } from '../src/event-store/event-store.port.js';
+
+/**
+ * A read model built from the global log. Each build of it lives in tables of its own
+ * generation; views name the live one, so a rebuild happens beside it and switches atomically.
+ */
+export interface Projection {
+  name: string;
+  /** Bump when the tables or the handlers change: the next start rebuilds into a new generation. */
+  version: number;
+  /** DDL creating one generation's tables. */
+  createTables(generation: number): string;
+  /** DDL pointing the projection's views at a generation (run inside the switching transaction). */
+  activate(generation: number): string;
+  dropTables(generation: number): string;
+  /**
+   * Applies events in log order inside the caller's transaction. Applying an event twice
+   * changes nothing. Throws PoisonEventError for an event it cannot apply.
+   */
+  apply(client: pg.ClientBase, events: readonly RecordedEvent[], generation: number): Promise<AppliedChanges>;
+}
+
+export interface AppliedChanges {
+  /** Highest revision now reflected, per stream touched. */
+  revisions: Map<string, number>;
+}
+
+export class PoisonEventError extends Error {
+  override readonly name = 'PoisonEventError';
+  constructor(
+    readonly event: RecordedEvent,
+    reason: string,
+  ) {
+    super(`${event.streamName}@${event.revision} (${event.type}, position ${event.position}): ${reason}`);
+  }
+}

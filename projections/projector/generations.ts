@@ -1,0 +1,146 @@
+import type pg from 'pg';
+import { type Migration } from '../../src/database/migrations.js';
+import { type Projection } from '../projection.js';
+
+/** Where every projection's builds stand: the live one, and a rebuild in progress if any. */
+export const projectorMigrations: Migration[] = [
+  {
+    id: 1,
+    name: 'projection generations',
+    sql: `
+CREATE TABLE projection_generations (
+  name text NOT NULL,
+  generation int NOT NULL,
+  version int NOT NULL,
+  state text NOT NULL CHECK (state IN ('building', 'live')),
+  position text,
+  events_applied bigint NOT NULL DEFAULT 0,
+  failed boolean NOT NULL DEFAULT false,
+  last_error text,
+  started_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (name, generation)
+);
+CREATE UNIQUE INDEX projection_generations_one_live ON projection_generations (name) WHERE state = 'live';
+CREATE UNIQUE INDEX projection_generations_one_building ON projection_generations (name) WHERE state = 'building';
+`,
+  },
+];
+
+/** Notified when a rebuild is requested, so the active projector starts it at once. */
+export const CONTROL_CHANNEL = 'projection_control';
+/** Notified after each committed batch of a live generation: `*` or {"projectId": revision}. */
+export const PROJECTED_CHANNEL = 'rm_projected';
+
+export interface Generation {
+  name: string;
+  generation: number;
+  version: number;
+  state: 'building' | 'live';
+  position: string | null;
+  eventsApplied: number;
+  failed: boolean;
+  lastError: string | null;
+  updatedAt: Date;
+}
+
+interface GenerationRow {
+  name: string;
+  generation: number;
+  version: number;
+  state: 'building' | 'live';
+  position: string | null;
+  events_applied: string;
+  failed: boolean;
+  last_error: string | null;
+  updated_at: Date;
+}
+
+export async function loadGenerations(
+  db: pg.ClientBase | pg.Pool,
+  name: string,
+  lock = false,
+): Promise<Generation[]> {
+  const { rows } = await db.query<GenerationRow>(
+    `SELECT * FROM projection_generations WHERE name = $1 ORDER BY generation${lock ? ' FOR UPDATE' : ''}`,
+    [name],
+  );
+  return rows.map((row) => ({
+    name: row.name,
+    generation: row.generation,
+    version: row.version,
+    state: row.state,
+    position: row.position,
+    eventsApplied: Number(row.events_applied),
+    failed: row.failed,
+    lastError: row.last_error,
+    updatedAt: row.updated_at,
+  }));
+}
+
+/**
+ * Starts a build of the projection beside the live one, or reports the one under way.
+ * Safe to call from any instance: the active projector picks it up.
+ */
+export async function requestRebuild(client: pg.ClientBase, projection: Projection): Promise<Generation> {
+  await client.query('BEGIN');
+  try {
+    const generations = await loadGenerations(client, projection.name, true);
+    const generation =
+      generations.find((g) => g.state === 'building') ??
+      (await createGeneration(client, projection, generations, 'building'));
+    await client.query(`SELECT pg_notify($1, $2)`, [CONTROL_CHANNEL, projection.name]);
+    await client.query('COMMIT');
+    return generation;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Key of the transaction lock under which a projection's first generation is created. */
+const SETUP_LOCK = [7_401_328, 0] as const;
+
+/** Creates the projection's first (live, empty) generation unless there is one. */
+export async function ensureLiveGeneration(client: pg.ClientBase, projection: Projection): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...SETUP_LOCK]);
+    const generations = await loadGenerations(client, projection.name, true);
+    if (!generations.some((g) => g.state === 'live')) {
+      await createGeneration(client, projection, generations, 'live');
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Creates a generation's tables and its row, inside the caller's transaction. */
+export async function createGeneration(
+  client: pg.ClientBase,
+  projection: Projection,
+  existing: Generation[],
+  state: 'building' | 'live',
+): Promise<Generation> {
+  const generation = Math.max(0, ...existing.map((g) => g.generation)) + 1;
+  await client.query(projection.dropTables(generation));
+  await client.query(projection.createTables(generation));
+  if (state === 'live') await client.query(projection.activate(generation));
+  const { rows } = await client.query<{ updated_at: Date }>(
+    `INSERT INTO projection_generations (name, generation, version, state) VALUES ($1, $2, $3, $4) RETURNING updated_at`,
+    [projection.name, generation, projection.version, state],
+  );
+  return {
+    name: projection.name,
+    generation,
+    version: projection.version,
+    state,
+    position: null,
+    eventsApplied: 0,
+    failed: false,
+    lastError: null,
+    updatedAt: rows[0]?.updated_at ?? new Date(),
+  };
+}

@@ -1,0 +1,283 @@
+import pg from 'pg';
+import type { EventStore, RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { PoisonEventError, type Projection } from '../projection.js';
+import {
+  CONTROL_CHANNEL,
+  ensureLiveGeneration,
+  type Generation,
+  loadGenerations,
+  PROJECTED_CHANNEL,
+  requestRebuild,
+} from './generations.js';
+
+export interface ProjectorOptions {
+  /** Events per transaction while following the log. */
+  batchSize?: number;
+  /** Events per transaction while building a new generation. */
+  rebuildBatchSize?: number;
+  /** Fallback poll when no notification arrives. */
+  pollMs?: number;
+  /** How often a standby tries to become the active projector. */
+  standbyRetryMs?: number;
+  log?: (level: 'log' | 'warn' | 'error', message: string) => void;
+}
+
+/** Key class of the session advisory lock that makes one projector per projection active. */
+export const PROJECTOR_LOCK_CLASS = 7_401_327;
+const APPENDED_CHANNEL = 'es_appended';
+const NOTIFY_LIMIT = 7_900;
+
+class LostLeadershipError extends Error {}
+
+/**
+ * Runs one projection: elects itself (a session advisory lock held on its own connection, so a
+ * dead instance frees it), follows the global log from the stored checkpoint, and builds any
+ * requested rebuild beside the live generation, then switches to it. Each batch and its
+ * checkpoint commit in one transaction on the lock's connection.
+ */
+export class Projector {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private client: pg.Client | undefined;
+  private woken = false;
+  private wakeUp: (() => void) | undefined;
+  private readonly options: Required<ProjectorOptions>;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly store: EventStore,
+    readonly projection: Projection,
+    options: ProjectorOptions = {},
+  ) {
+    this.options = {
+      batchSize: 1_000,
+      rebuildBatchSize: 5_000,
+      pollMs: 1_000,
+      standbyRetryMs: 1_000,
+      log: () => undefined,
+      ...options,
+    };
+  }
+
+  get active(): boolean {
+    return this.client !== undefined && this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.lead();
+      } catch (error) {
+        if (this.running)
+          this.options.log('warn', `${this.projection.name}: projector stopped: ${describe(error)}`);
+      } finally {
+        await this.client?.end().catch(() => undefined);
+        this.client = undefined;
+      }
+      if (this.running) await this.sleep(this.options.standbyRetryMs);
+    }
+  }
+
+  private async lead(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'projector' });
+    let connectionError: unknown;
+    client.on('error', (error) => {
+      connectionError = error;
+      this.wake();
+    });
+    await client.connect();
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+      [PROJECTOR_LOCK_CLASS, this.projection.name],
+    );
+    if (!rows[0]?.locked) {
+      await client.end();
+      return;
+    }
+    this.client = client;
+    this.options.log('log', `${this.projection.name}: this instance is the active projector`);
+    client.on('notification', () => this.wake());
+    await client.query(`LISTEN ${APPENDED_CHANNEL}`);
+    await client.query(`LISTEN ${CONTROL_CHANNEL}`);
+
+    let state = await this.prepare(client);
+    while (this.running) {
+      if (connectionError) throw connectionError;
+      this.woken = false;
+      const progressed = await this.step(client, state);
+      state = await this.reload(client, state);
+      if (!progressed) await this.sleep(this.options.pollMs);
+    }
+  }
+
+  /** Makes sure a live generation exists and asks for a rebuild when the code's version moved on. */
+  private async prepare(client: pg.ClientBase): Promise<Generation[]> {
+    await ensureLiveGeneration(client, this.projection);
+    // A failure is retried once per start: the code may have been fixed since.
+    await client.query(`UPDATE projection_generations SET failed = false WHERE name = $1 AND failed`, [
+      this.projection.name,
+    ]);
+    const live = (await loadGenerations(client, this.projection.name)).find((g) => g.state === 'live');
+    if (live && live.version !== this.projection.version) {
+      this.options.log(
+        'log',
+        `${this.projection.name}: version ${live.version} → ${this.projection.version}, rebuilding`,
+      );
+      await requestRebuild(client, this.projection);
+    }
+    return loadGenerations(client, this.projection.name);
+  }
+
+  private async reload(client: pg.ClientBase, state: Generation[]): Promise<Generation[]> {
+    return this.woken || state.some((g) => g.state === 'building')
+      ? loadGenerations(client, this.projection.name)
+      : state;
+  }
+
+  /** One batch of the live generation and one of a build under way; false when idle. */
+  private async step(client: pg.ClientBase, generations: Generation[]): Promise<boolean> {
+    let progressed = false;
+    const live = generations.find((g) => g.state === 'live');
+    if (live && !live.failed) progressed = (await this.follow(client, live, this.options.batchSize)) > 0;
+    const building = generations.find((g) => g.state === 'building');
+    if (building && !building.failed) {
+      const applied = await this.follow(client, building, this.options.rebuildBatchSize);
+      if (applied === 0 && live) await this.switchOver(client, live, building);
+      progressed = true;
+    }
+    return progressed;
+  }
+
+  /** Applies the next page of the log to a generation; returns how many events it read. */
+  private async follow(client: pg.ClientBase, generation: Generation, max: number): Promise<number> {
+    const page = await this.store.readAll({ after: generation.position ?? undefined, maxCount: max });
+    if (page.events.length === 0) return 0;
+    await client.query('BEGIN');
+    try {
+      await this.commit(client, generation, page.events);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (!(error instanceof PoisonEventError)) throw error;
+      await this.fail(client, generation, page.events, error);
+      return 0;
+    }
+    return page.events.length;
+  }
+
+  /** Applies events and moves the checkpoint, inside the caller's transaction. */
+  private async commit(
+    client: pg.ClientBase,
+    generation: Generation,
+    events: readonly RecordedEvent[],
+  ): Promise<void> {
+    const changes = await this.projection.apply(client, events, generation.generation);
+    const position = events.at(-1)?.position ?? generation.position;
+    const moved = await client.query(
+      `UPDATE projection_generations
+          SET position = $3, events_applied = events_applied + $4, updated_at = now()
+        WHERE name = $1 AND generation = $2 AND position IS NOT DISTINCT FROM $5`,
+      [this.projection.name, generation.generation, position, events.length, generation.position],
+    );
+    if (moved.rowCount !== 1) throw new LostLeadershipError('the checkpoint moved under this projector');
+    if (generation.state === 'live') {
+      const payload = JSON.stringify(Object.fromEntries(changes.revisions));
+      await client.query('SELECT pg_notify($1, $2)', [
+        PROJECTED_CHANNEL,
+        payload.length < NOTIFY_LIMIT ? payload : '*',
+      ]);
+    }
+    generation.position = position;
+    generation.eventsApplied += events.length;
+  }
+
+  /** Keeps what precedes the poison event, then stops the generation with the reason. */
+  private async fail(
+    client: pg.ClientBase,
+    generation: Generation,
+    events: readonly RecordedEvent[],
+    error: PoisonEventError,
+  ): Promise<void> {
+    const index = events.findIndex((event) => event.id === error.event.id);
+    if (index > 0) {
+      await client.query('BEGIN');
+      await this.commit(client, generation, events.slice(0, index));
+      await client.query('COMMIT');
+    }
+    await client.query(
+      `UPDATE projection_generations SET failed = true, last_error = $3, updated_at = now()
+        WHERE name = $1 AND generation = $2`,
+      [this.projection.name, generation.generation, error.message],
+    );
+    generation.failed = true;
+    this.options.log('error', `${this.projection.name}: projection failed at ${error.message}`);
+  }
+
+  /**
+   * The new generation takes over in one transaction: it catches up to the head of the log,
+   * the views move to it, and it becomes live. Queries see the old tables or the new ones.
+   */
+  private async switchOver(client: pg.ClientBase, live: Generation, building: Generation): Promise<void> {
+    await client.query('BEGIN');
+    try {
+      await loadGenerations(client, this.projection.name, true);
+      for (;;) {
+        const page = await this.store.readAll({ after: building.position ?? undefined, maxCount: 5_000 });
+        if (page.events.length === 0) break;
+        await this.commit(client, building, page.events);
+      }
+      await client.query(this.projection.activate(building.generation));
+      await client.query(`DELETE FROM projection_generations WHERE name = $1 AND generation = $2`, [
+        this.projection.name,
+        live.generation,
+      ]);
+      await client.query(
+        `UPDATE projection_generations SET state = 'live', updated_at = now() WHERE name = $1 AND generation = $2`,
+        [this.projection.name, building.generation],
+      );
+      await client.query('SELECT pg_notify($1, $2)', [PROJECTED_CHANNEL, '*']);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await client.query(this.projection.dropTables(live.generation));
+    this.options.log('log', `${this.projection.name}: generation ${building.generation} is live`);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || !this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,37 @@
+import { type Message } from '../../conversation/message.js';
+
+export interface MessageRow {
+  project_id: string;
+  sequence: string | number;
+  id: string;
+  role: 'user' | 'assistant';
+  status: Message['status'];
+  content: string;
+  image_urls: string[];
+  reply_to: string | null;
+  created_at: string | Date;
+  updated_at: string | Date | null;
+  created_by: string | null;
+  revision: string | number;
+}
+
+export const MESSAGE_COLUMNS =
+  'project_id, sequence, id, role, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision';
+
+export function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    sequence: Number(row.sequence),
+    role: row.role,
+    kind: 'message',
+    status: row.status,
+    content: row.content,
+    imageUrls: row.image_urls,
+    replyTo: row.reply_to,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: row.updated_at === null ? null : new Date(row.updated_at).toISOString(),
+    createdBy: row.created_by,
+    revision: Number(row.revision),
+  };
+}

@@ -1,0 +1,53 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { integerParam } from '../../conversation/http/request-parsing.js';
+import { type Message } from '../../conversation/message.js';
+import { Problem } from '../../http/problem.js';
+import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
+import { GetMessage, GetMessages, type MessagePage, type PageCursor } from './messages.queries.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+@Controller('v1/projects/:projectId/messages')
+export class MessagesController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get()
+  async list(
+    @Param('projectId', ProjectIdPipe) projectId: string,
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MessagePage> {
+    if (query.before !== undefined && query.after !== undefined) {
+      throw new Problem(400, 'invalid-parameter', 'before and after cannot be used together', {
+        errors: [{ field: 'before', message: 'not allowed together with after' }],
+      });
+    }
+    const limit = integerParam('limit', query.limit, 50, 1, 200);
+    let cursor: PageCursor = {};
+    if (query.before !== undefined) cursor = { before: integerParam('before', query.before, 0, 0, MAX) };
+    if (query.after !== undefined) cursor = { after: integerParam('after', query.after, 0, -1, MAX) };
+    const page = await this.queries.execute(new GetMessages(projectId, limit, cursor, minRevisionOf(query)));
+    void reply.header('ETag', `"${page.revision}"`);
+    return page;
+  }
+
+  @Get(':messageId')
+  async one(
+    @Param('projectId', ProjectIdPipe) projectId: string,
+    @Param('messageId', MessageIdPipe) messageId: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<Message> {
+    const message = await this.queries.execute(new GetMessage(projectId, messageId, minRevisionOf(query)));
+    if (!message)
+      throw new Problem(404, 'message-not-found', `No message ${messageId} in project ${projectId}`);
+    return message;
+  }
+}
+
+function minRevisionOf(query: Record<string, unknown>): number | undefined {
+  return query.minRevision === undefined
+    ? undefined
+    : integerParam('minRevision', query.minRevision, -1, -1, MAX);
+}
