@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has defaults that run the service on the embedded PostgreSQL', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: '.data',
+      eventStore: 'postgres',
+      logLevel: 'info',
+      bodyLimitBytes: 1024 * 1024,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u:p@db:5432/log',
+      LOG_LEVEL: 'debug',
+      BODY_LIMIT_BYTES: '2048',
+      STATE_CACHE_MB: '8',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u:p@db:5432/log',
+      logLevel: 'debug',
+      bodyLimitBytes: 2048,
+      stateCacheBytes: 8 * 1024 * 1024,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x/y'],
+    ['DATABASE_URL', 'not a url'],
+    ['EVENT_STORE', 'kafka'],
+    ['LOG_LEVEL', 'loud'],
+    ['BODY_LIMIT_BYTES', '-1'],
+  ])('rejects %s=%s, naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('lists every problem at once', () => {
+    const error = (() => {
+      try {
+        loadConfig({ PORT: 'x', LOG_LEVEL: 'y' });
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.problems).toHaveLength(2);
+  });
+});
