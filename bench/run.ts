@@ -1,0 +1,120 @@
+/**
+ * `npm run bench`: every baseline and scenario on one PostgreSQL (DATABASE_URL or an embedded
+ * server), each on a fresh database; prints a Markdown table and writes bench/results/latest.json.
+ */
+import os from 'node:os';
+import { bulkInsert } from './baselines/bulk-insert.js';
+import { emmett, emmettHot } from './baselines/emmett.js';
+import { httpRawInsert } from './baselines/http-raw-insert.js';
+import { rawInsert } from './baselines/raw-insert.js';
+import { seedNaive } from './baselines/seed-naive.js';
+import { parseOptions, UsageError } from './options.js';
+import { type BenchPostgres, startPostgres } from './postgres.js';
+import { stopAllChildren } from './processes.js';
+import { compare, markdown, writeJson } from './report.js';
+import { appendHot } from './scenarios/append-hot.js';
+import { appendManyPort } from './scenarios/append-many-port.js';
+import { appendMany, turns } from './scenarios/http-load.js';
+import { longStream } from './scenarios/long-stream.js';
+import type { Bench, BenchContext, BenchResult, Machine } from './types.js';
+
+/** Baselines first: the scenarios are read against them. */
+const BENCHES: readonly Bench[] = [
+  rawInsert,
+  httpRawInsert,
+  seedNaive,
+  emmett,
+  emmettHot,
+  bulkInsert,
+  appendManyPort,
+  appendMany,
+  appendHot,
+  turns,
+  longStream,
+];
+
+const log = (message: string): void => console.error(`[bench] ${message}`);
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const unknown = options.only?.filter((name) => !BENCHES.some((bench) => bench.name === name)) ?? [];
+  if (unknown.length > 0) throw new UsageError(`--only: unknown ${unknown.join(', ')}`);
+  const selected = BENCHES.filter((bench) => !options.only || options.only.includes(bench.name));
+
+  let postgres: BenchPostgres | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= stopAllChildren().finally(async () => {
+      await postgres?.stop();
+    }));
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      process.exitCode = 130;
+      log(`${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  const startedAt = new Date();
+  try {
+    postgres = await startPostgres(log);
+    const server = postgres;
+    const context: BenchContext = { options, database: (name) => server.createDatabase(name), log };
+    const results: BenchResult[] = [];
+    for (const bench of selected) {
+      if (interrupted) return;
+      log(`${bench.name}…`);
+      const began = Date.now();
+      try {
+        results.push(...(await bench.run(context)));
+      } catch (error) {
+        // One broken bench must not lose the others' figures; the exit code still says so.
+        log(
+          `${bench.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+        results.push({
+          id: bench.name,
+          name: bench.name,
+          what: '',
+          extra: {},
+          skipped: `FAILED: ${String(error)}`,
+        });
+        process.exitCode = 1;
+      }
+      log(`${bench.name} done in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    }
+    // A partial run must not overwrite the last complete results.
+    if (interrupted) return;
+    const cpus = os.cpus();
+    const machine: Machine = {
+      cores: cpus.length,
+      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+      node: process.version,
+      postgres: postgres.version,
+      platform: `${os.platform()} ${os.release()}`,
+    };
+    const comparisons = compare(results);
+    console.log(markdown(machine, options, results, comparisons));
+    const file = await writeJson({
+      machine,
+      options,
+      startedAt,
+      finishedAt: new Date(),
+      results,
+      comparisons,
+    });
+    log(`results written to ${file} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)} s in all)`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(error instanceof UsageError ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,86 @@
+import { type LoadKind, type LoadSummary, runLoad } from '../load/client.js';
+import { type Bench, type BenchContext, type BenchResult, skipped } from '../types.js';
+import { noSuccessReason, type RunningService, startService } from './service.js';
+
+interface HttpScenario {
+  id: string;
+  kind: LoadKind;
+  unit: string;
+  what: (connections: number) => string;
+}
+
+/** Runs one autocannon load against a freshly started service; one project per connection. */
+async function measure(context: BenchContext, scenario: HttpScenario): Promise<BenchResult> {
+  const { connections, durationSec } = context.options;
+  const what = scenario.what(connections);
+  const service = await startService(context, scenario.id);
+  if (typeof service === 'string') return skipped(scenario.id, scenario.id, what, service);
+  try {
+    const load = await runLoad(
+      {
+        kind: scenario.kind,
+        baseUrl: service.baseUrl,
+        connections,
+        durationSec,
+        maxPerConnection: Math.ceil((20_000 * durationSec) / connections),
+        project: `${scenario.id}-${Date.now().toString(36)}`,
+      },
+      context.options.warmupSec,
+    );
+    if (load.ok === 0)
+      return skipped(scenario.id, scenario.id, what, noSuccessReason(load.statusCodes, load.errors));
+    return {
+      id: scenario.id,
+      name: `${scenario.id} (HTTP) ×${connections}`,
+      what,
+      unit: scenario.unit,
+      rate: load.rate,
+      p50Ms: load.p50Ms,
+      p99Ms: load.p99Ms,
+      extra: failureExtra(load, service),
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+/** Status codes and connection errors; and, when the service crashed under the load, why. */
+export function failureExtra(load: LoadSummary, service: RunningService): BenchResult['extra'] {
+  const extra: BenchResult['extra'] = { ok: load.ok, non2xx: load.non2xx, errors: load.errors };
+  const died = service.died();
+  if (died) extra.serviceDied = died;
+  if (load.timeouts > 0) extra.timeouts = load.timeouts;
+  const failures = Object.entries(load.statusCodes).filter(([code]) => !code.startsWith('2'));
+  if (failures.length > 0) extra.statuses = failures.map(([code, count]) => `${code}×${count}`).join(' ');
+  return extra;
+}
+
+export const appendMany: Bench = {
+  name: 'append-many',
+  async run(context) {
+    return [
+      await measure(context, {
+        id: 'append-many',
+        kind: 'messages-many',
+        unit: 'appends/s',
+        what: (n) =>
+          `POST /v1/projects/{p}/messages, autocannon (child process), ${n} connections, one project each`,
+      }),
+    ];
+  },
+};
+
+export const turns: Bench = {
+  name: 'turns',
+  async run(context) {
+    return [
+      await measure(context, {
+        id: 'turns',
+        kind: 'turns',
+        unit: 'turns/s',
+        what: (n) =>
+          `POST /v1/projects/{p}/turns {"user":{"content":"hi"}}, ${n} connections, one project each`,
+      }),
+    ];
+  },
+};

@@ -1,0 +1,77 @@
+/** Shapes shared by every baseline and scenario, and by the report. */
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Seconds of load per measured phase. */
+  durationSec: number;
+  /** Seconds of unmeasured load before each HTTP phase (JIT, connection pools). */
+  warmupSec: number;
+  /** Concurrent writers or HTTP connections for the many/hot/turns scenarios. */
+  connections: number;
+  /** Writers on the one stream of emmett-hot. */
+  hotWriters: number;
+  naiveWriters: number;
+  naiveMessages: number;
+  /** Messages seeded into the long-stream project. */
+  longStream: number;
+  /** Sequential requests per project measured by long-stream. */
+  samples: number;
+  bulkRows: number;
+  only: readonly string[] | undefined;
+}
+
+export type ExtraValue = string | number | boolean;
+
+export interface BenchResult {
+  id: string;
+  name: string;
+  what: string;
+  /** Operations per second (see `unit`). */
+  rate?: number;
+  unit?: string;
+  p50Ms?: number;
+  p99Ms?: number;
+  extra: Record<string, ExtraValue>;
+  /** A correctness check that must pass for this result's targets to count. */
+  check?: { ok: boolean; detail: string };
+  skipped?: string;
+}
+
+export interface BenchContext {
+  options: BenchOptions;
+  /** A fresh, empty database for this bench; returns its connection URL. */
+  database(name: string): Promise<string>;
+  log(message: string): void;
+}
+
+export interface Bench {
+  /** What `--only` matches. */
+  name: string;
+  run(context: BenchContext): Promise<BenchResult[]>;
+}
+
+export interface Target {
+  subject: string;
+  baseline: string;
+  metric: 'rate' | 'p50Ms';
+  op: '>=' | '<=';
+  value?: number;
+}
+
+export interface Comparison extends Target {
+  ratio?: number;
+  pass?: boolean;
+  note?: string;
+}
+
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  node: string;
+  postgres: string;
+  platform: string;
+}
+
+export function skipped(id: string, name: string, what: string, reason: string): BenchResult {
+  return { id, name, what, extra: {}, skipped: reason };
+}
