@@ -37,6 +37,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: shutting down`);
+    // A shutdown that hangs (a database already gone) must not keep the process alive.
+    setTimeout(() => {
+      logger.error('shutdown took longer than 15 s; exiting');
+      process.exit(1);
+    }, 15_000).unref();
     await app.close();
     await embedded?.stop();
     process.exit(0);

@@ -34,6 +34,26 @@ export class AppendBatcher {
     });
   }
 
+  /**
+   * The oldest appends, one per stream: a second append to a stream waits for the next batch,
+   * behind the first, so each stream's appends keep their order.
+   */
+  private take(): PendingAppend[] {
+    const batch: PendingAppend[] = [];
+    const streams = new Set<string>();
+    const rest: PendingAppend[] = [];
+    for (const item of this.queue) {
+      if (batch.length < this.options.maxBatchSize && !streams.has(item.streamName)) {
+        streams.add(item.streamName);
+        batch.push(item);
+      } else {
+        rest.push(item);
+      }
+    }
+    this.queue.splice(0, this.queue.length, ...rest);
+    return batch;
+  }
+
   /** Resolves once everything enqueued so far has been flushed. */
   drain(): Promise<void> {
     if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
@@ -42,7 +62,7 @@ export class AppendBatcher {
 
   private pump(): void {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatchSize);
+      const batch = this.take();
       this.inFlight++;
       this.flush(batch)
         .catch((error: unknown) => batch.forEach((item) => item.reject(error)))

@@ -47,71 +47,59 @@ CREATE TABLE es_events (
 
 CREATE INDEX es_events_global_order ON es_events (transaction_id, global_position);
 
--- Appends many (stream, expected revision, events) in one transaction, notifying 'es_appended'
--- with each stream name at commit. Each append is checked
--- on its own: a failed expectation yields ok = false with the actual revision and does not
--- affect the others. Expected: -1 no stream, -2 any, -3 stream exists, >= 0 exact.
+-- Appends many (stream, expected revision, events) in one transaction; the streams of one call
+-- are distinct. Each append is checked on its own: a failed expectation yields ok = false with
+-- the actual revision and does not affect the others. Expected: -1 no stream, -2 any, -3 stream
+-- exists, >= 0 exact. Notifies 'es_appended' with the stream names at commit.
 CREATE FUNCTION es_append_batch(
   p_streams text[], p_expected bigint[], p_counts int[],
   p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
 ) RETURNS TABLE (ok boolean, revision bigint, global_position bigint, transaction_id xid8)
 LANGUAGE plpgsql AS $$
 DECLARE
-  i int;
-  n int := coalesce(array_length(p_streams, 1), 0);
-  s text;
-  c int;
-  e bigint;
-  off int := 0;
-  new_rev bigint;
-  actual bigint;
-  last_pos bigint;
+  names text := array_to_string(p_streams, E'\n');
 BEGIN
-  -- In key order, so that two batches never wait for each other's locks.
+  -- In key order, so that two batches never wait for each other's locks; before any write, so
+  -- the transaction id comes after every earlier writer of these streams has committed.
   PERFORM pg_advisory_xact_lock(${APPEND_LOCK_CLASS}, x.key)
-    FROM (SELECT DISTINCT hashtext(unnest(p_streams)) AS key ORDER BY 1) x;
+    FROM (SELECT DISTINCT hashtext(stream) AS key FROM unnest(p_streams) AS stream ORDER BY 1) x;
 
-  FOR i IN 1..n LOOP
-    s := p_streams[i];
-    c := p_counts[i];
-    e := p_expected[i];
-    new_rev := NULL;
+  RETURN QUERY
+  WITH input AS (
+    SELECT i.idx, i.stream, i.expected, i.cnt, (sum(i.cnt) OVER (ORDER BY i.idx) - i.cnt)::int AS offs
+      FROM unnest(p_streams, p_expected, p_counts) WITH ORDINALITY AS i(stream, expected, cnt, idx)
+  ), current AS (
+    SELECT input.*, coalesce(st.revision, -1) AS actual, st.stream_name IS NOT NULL AS found
+      FROM input LEFT JOIN es_streams st ON st.stream_name = input.stream
+  ), accepted AS (
+    SELECT * FROM current c
+     WHERE c.expected = -2 OR (c.expected = -1 AND NOT c.found) OR (c.expected = -3 AND c.found)
+        OR (c.expected >= 0 AND c.found AND c.actual = c.expected)
+  ), streams AS (
+    INSERT INTO es_streams AS st (stream_name, revision)
+    SELECT a.stream, a.actual + a.cnt FROM accepted a
+        ON CONFLICT (stream_name) DO UPDATE SET revision = excluded.revision
+    RETURNING st.stream_name
+  ), inserted AS (
+    INSERT INTO es_events (stream_name, stream_revision, event_id, event_type, data, metadata)
+    SELECT a.stream, a.actual + e.n, p_ids[a.offs + e.n], p_types[a.offs + e.n], p_data[a.offs + e.n],
+           p_metadata[a.offs + e.n]
+      FROM accepted a CROSS JOIN LATERAL generate_series(1, a.cnt) AS e(n)
+     ORDER BY a.idx, e.n
+    RETURNING es_events.stream_name, es_events.global_position
+  ), positions AS (
+    SELECT ins.stream_name, max(ins.global_position) AS last FROM inserted ins GROUP BY ins.stream_name
+  )
+  SELECT a.idx IS NOT NULL,
+         CASE WHEN a.idx IS NULL THEN c.actual ELSE c.actual + c.cnt END,
+         p.last,
+         CASE WHEN a.idx IS NULL THEN NULL ELSE pg_current_xact_id() END
+    FROM current c
+    LEFT JOIN accepted a ON a.idx = c.idx
+    LEFT JOIN positions p ON p.stream_name = c.stream
+   ORDER BY c.idx;
 
-    IF e = -1 THEN
-      INSERT INTO es_streams (stream_name, revision) VALUES (s, c - 1)
-        ON CONFLICT (stream_name) DO NOTHING
-        RETURNING es_streams.revision INTO new_rev;
-    ELSIF e = -2 THEN
-      INSERT INTO es_streams AS st (stream_name, revision) VALUES (s, c - 1)
-        ON CONFLICT (stream_name) DO UPDATE SET revision = st.revision + c
-        RETURNING st.revision INTO new_rev;
-    ELSE
-      UPDATE es_streams st SET revision = st.revision + c
-        WHERE st.stream_name = s AND (e = -3 OR st.revision = e)
-        RETURNING st.revision INTO new_rev;
-    END IF;
-
-    IF new_rev IS NULL THEN
-      SELECT st.revision INTO actual FROM es_streams st WHERE st.stream_name = s;
-      ok := false; revision := coalesce(actual, -1); global_position := NULL; transaction_id := NULL;
-      RETURN NEXT;
-    ELSE
-      WITH inserted AS (
-        INSERT INTO es_events (stream_name, stream_revision, event_id, event_type, data, metadata)
-        SELECT s, new_rev - c + u.ord, u.id, u.type, u.data, u.metadata
-          FROM unnest(p_ids[off + 1 : off + c], p_types[off + 1 : off + c],
-                      p_data[off + 1 : off + c], p_metadata[off + 1 : off + c])
-               WITH ORDINALITY AS u(id, type, data, metadata, ord)
-         ORDER BY u.ord
-        RETURNING es_events.global_position
-      )
-      SELECT max(inserted.global_position) INTO last_pos FROM inserted;
-      ok := true; revision := new_rev; global_position := last_pos; transaction_id := pg_current_xact_id();
-      PERFORM pg_notify('es_appended', s);
-      RETURN NEXT;
-    END IF;
-    off := off + c;
-  END LOOP;
+  PERFORM pg_notify('es_appended', CASE WHEN length(names) < 7900 THEN names ELSE '*' END);
 END;
 $$;
 `,
