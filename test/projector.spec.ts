@@ -170,4 +170,44 @@ describe('the projector', () => {
     expect(generation.position).toBe(good.position);
     expect((await messages(p)).map((row) => row.content)).toEqual(['good 0', 'good 1', 'good 2']);
   });
+
+  it('applying the same events twice changes nothing', async () => {
+    const p = `twice-${randomUUID()}`;
+    const stream = streamNameOf(p);
+    await store.append(stream, [userMessaged(p, 'one'), userMessaged(p, 'two')], 'no_stream');
+    const events = await store.readStream(stream);
+    const { generation } = await live();
+    const applyOnce = async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await messagesProjection.apply(client, events, generation);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    };
+    await applyOnce();
+    const first = await pool.query(`SELECT * FROM rm_messages WHERE project_id = $1 ORDER BY sequence`, [p]);
+    await applyOnce();
+    const second = await pool.query(`SELECT * FROM rm_messages WHERE project_id = $1 ORDER BY sequence`, [p]);
+    expect(second.rows).toEqual(first.rows);
+    expect(second.rows).toHaveLength(2);
+  });
+
+  it('rebuilds into a new generation when the projection version changed', async () => {
+    const p = `versioned-${randomUUID()}`;
+    await store.append(streamNameOf(p), [userMessaged(p, 'kept')], 'no_stream');
+    const before = await live();
+    await pool.query(`UPDATE projection_generations SET version = 0 WHERE name = 'messages'`);
+    projector();
+    await waitFor(
+      async () => (await live()).version === messagesProjection.version,
+      'the rebuild to go live',
+    );
+    expect((await live()).generation).toBeGreaterThan(before.generation);
+    await waitFor(async () => (await messages(p)).length === 1, 'the new generation to hold the message');
+    const { rows } = await pool.query(`SELECT to_regclass($1) AS old`, [`rm_messages_g${before.generation}`]);
+    expect(rows[0].old).toBeNull();
+  });
 });
