@@ -17,6 +17,8 @@ export interface Config {
   databasePoolSize: number;
   /** Upper bound on the decision state kept in memory across conversations. */
   stateCacheBytes: number;
+  /** Longest silence on a live (SSE) stream before a comment line keeps it open. */
+  sseHeartbeatMs: number;
 }
 
 export class ConfigError extends Error {
@@ -48,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 20, 2, 1000),
     stateCacheBytes: read.integer('STATE_CACHE_MB', 256, 1, 65_536) * 1024 * 1024,
+    sseHeartbeatMs: read.integer('SSE_HEARTBEAT_MS', 15_000, 10, 15_000),
   };
   if (config.eventStore === 'eventstoredb') {
     problems.push('EVENT_STORE: "eventstoredb" is not available in this version; use "postgres"');

@@ -5,6 +5,9 @@ import { PROJECTIONS, PROJECTOR_MIGRATIONS } from '../../projections/index.js';
 import { ensureLiveGeneration } from '../../projections/projector/generations.js';
 import { PG_POOL } from '../database/database.module.js';
 import { migrate } from '../database/migrations.js';
+import { LiveController } from './live/live.controller.js';
+import { LiveService } from './live/live.service.js';
+import { MessageChangeReader } from './live/message-changes.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { GetMessageHandler, GetMessagesHandler } from './messages/messages.queries.js';
 import { ProjectedRevisions } from './messages/projected-revisions.js';
@@ -15,8 +18,16 @@ import { ProjectionsService } from './projections/projections.service.js';
 /** The query side: projections, the read model's queries, and live updates. */
 @Module({
   imports: [CqrsModule],
-  controllers: [MessagesController, ProjectionsController],
-  providers: [NotificationHub, ProjectedRevisions, GetMessagesHandler, GetMessageHandler, ProjectionsService],
+  controllers: [MessagesController, ProjectionsController, LiveController],
+  providers: [
+    NotificationHub,
+    ProjectedRevisions,
+    GetMessagesHandler,
+    GetMessageHandler,
+    ProjectionsService,
+    MessageChangeReader,
+    LiveService,
+  ],
   exports: [NotificationHub],
 })
 export class ReadModule implements OnModuleInit {

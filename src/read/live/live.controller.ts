@@ -1,0 +1,50 @@
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { integerParam } from '../../conversation/http/request-parsing.js';
+import { ProjectIdPipe } from '../../http/validation.js';
+import { LiveService } from './live.service.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  // Proxies such as nginx would otherwise hold events back in their buffers.
+  'x-accel-buffering': 'no',
+};
+
+@Controller('v1/projects/:projectId/live')
+export class LiveController {
+  constructor(private readonly live: LiveService) {}
+
+  /** Server-sent events of the project's message changes; see GET .../live in API.md. */
+  @Get()
+  async stream(
+    @Param('projectId', ProjectIdPipe) projectId: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // Everything that can fail is settled before the stream starts, so it is still a problem response.
+    const resume = resumePoint(lastEventId, query.fromRevision);
+    const current = await this.live.currentRevision(projectId);
+    const response = reply.raw;
+    reply.hijack();
+    // The client may have left while the revision was looked up.
+    if (response.destroyed || !response.socket || response.socket.destroyed) return;
+    response.writeHead(200, SSE_HEADERS);
+    response.write(': connected\n\n');
+    const unsubscribe = this.live.subscribe(projectId, resume ?? current, current, response);
+    response.once('close', unsubscribe);
+    response.on('error', unsubscribe);
+  }
+}
+
+/** Last-Event-ID wins over ?fromRevision; both name the last revision the client has. */
+function resumePoint(lastEventId: string | undefined, fromRevision: unknown): number | undefined {
+  const header = lastEventId?.trim();
+  if (header) return integerParam('Last-Event-ID', header, -1, -1, MAX);
+  if (fromRevision !== undefined) return integerParam('fromRevision', fromRevision, -1, -1, MAX);
+  return undefined;
+}

@@ -1,0 +1,105 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { CONFIG } from '../../config/config.module.js';
+import { type Config } from '../../config/config.js';
+import { EVENT_STORE, type EventStore, streamNameOf } from '../../event-store/event-store.port.js';
+import { NotificationHub } from '../notification-hub.js';
+import { LiveChannel } from './live-channel.js';
+import { LiveSubscriber, type SseSink } from './live-subscriber.js';
+import { type ChangeSource, MessageChangeReader } from './message-changes.js';
+
+export const APPENDED_CHANNEL = 'es_appended';
+const STREAM_PREFIX = streamNameOf('');
+export const LIVE_PAGE_SIZE = 500;
+
+/**
+ * Live message changes for many clients at little cost: one channel per project with clients,
+ * woken by the database's notifications (so appends made by any instance reach every instance),
+ * reading each new page of the log once and fanning it out.
+ */
+@Injectable()
+export class LiveService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(LiveService.name);
+  private readonly channels = new Map<string, LiveChannel>();
+  private readonly stopListening: () => void;
+  private stopped = false;
+
+  constructor(
+    hub: NotificationHub,
+    @Inject(MessageChangeReader) private readonly source: ChangeSource,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CONFIG) private readonly config: Pick<Config, 'sseHeartbeatMs'>,
+  ) {
+    this.stopListening = hub.on(APPENDED_CHANNEL, (payload) => this.notified(payload));
+  }
+
+  /** Where a client that does not resume starts: the stream's current revision. */
+  async currentRevision(projectId: string): Promise<number> {
+    return Number(await this.store.streamRevision(streamNameOf(projectId)));
+  }
+
+  /**
+   * Sends `sink` every change after revision `after`, then live ones; returns the unsubscribe.
+   * `current` is a revision the stream is known to have reached (a new channel starts there).
+   */
+  subscribe(projectId: string, after: number, current: number, sink: SseSink): () => void {
+    if (this.stopped) {
+      sink.end();
+      return () => undefined;
+    }
+    let channel = this.channels.get(projectId);
+    if (!channel) {
+      channel = new LiveChannel(projectId, current, this.source, {
+        pageSize: LIVE_PAGE_SIZE,
+        heartbeatMs: this.config.sseHeartbeatMs,
+        onError: (project, error) => this.failed(project, error),
+      });
+      this.channels.set(projectId, channel);
+    }
+    const owner = channel;
+    const subscriber = new LiveSubscriber(sink, after, () => owner.pump());
+    owner.add(subscriber);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      if (owner.remove(subscriber)) {
+        owner.close();
+        if (this.channels.get(projectId) === owner) this.channels.delete(projectId);
+      }
+    };
+  }
+
+  stats(): { channels: number; subscribers: number } {
+    let subscribers = 0;
+    for (const channel of this.channels.values()) subscribers += channel.subscribers.size;
+    return { channels: this.channels.size, subscribers };
+  }
+
+  /** Open streams would keep the HTTP server from closing. */
+  beforeApplicationShutdown(): void {
+    this.stopped = true;
+    this.stopListening();
+    for (const channel of [...this.channels.values()]) {
+      channel.close();
+      for (const subscriber of channel.subscribers) subscriber.end();
+    }
+    this.channels.clear();
+  }
+
+  private notified(payload: string): void {
+    if (payload === '*') {
+      for (const channel of this.channels.values()) channel.wake();
+      return;
+    }
+    // One notification per append transaction: the stream names it wrote, one per line.
+    for (const streamName of payload.split('\n')) {
+      if (streamName.startsWith(STREAM_PREFIX))
+        this.channels.get(streamName.slice(STREAM_PREFIX.length))?.wake();
+    }
+  }
+
+  private failed(projectId: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.error(`live changes of project ${projectId} could not be read (retrying): ${message}`);
+  }
+}
