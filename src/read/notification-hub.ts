@@ -47,6 +47,7 @@ export class NotificationHub implements OnModuleInit, OnApplicationShutdown {
     });
     client.on('notification', (message) => this.dispatch(message.channel, message.payload ?? ''));
     client.on('error', (error) => {
+      if (this.closed) return;
       this.logger.warn(`notification connection lost: ${error.message}`);
       void client.end().catch(() => undefined);
       this.reconnect();
