@@ -19,6 +19,12 @@ export interface Projection {
    * changes nothing. Throws PoisonEventError for an event it cannot apply.
    */
   apply(client: pg.ClientBase, events: readonly RecordedEvent[], generation: number): Promise<AppliedChanges>;
+  /**
+   * Removes what one stream contributed to a generation, inside the caller's transaction, and
+   * keeps the projector away from that stream's rows until it commits, so that applying the
+   * stream's events again rebuilds them (a replay). Returns how many rows it removed.
+   */
+  forget?(client: pg.ClientBase, generation: number, streamName: string): Promise<number>;
 }
 
 export interface AppliedChanges {

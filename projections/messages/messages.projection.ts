@@ -68,6 +68,20 @@ export const messagesProjection: Projection = {
     await saveRevisions(client, g, projects, revisions);
     return { revisions: new Map(projects.map((p) => [p, revisions.get(p) ?? -1])) };
   },
+
+  async forget(client, g, streamName): Promise<number> {
+    if (!streamName.startsWith(STREAM_PREFIX)) return 0;
+    const projectId = streamName.slice(STREAM_PREFIX.length);
+    // A row to lock even for a project never projected: the projector's insert of it then waits.
+    await client.query(
+      `INSERT INTO rm_projects_g${g} (project_id, revision) VALUES ($1, -1) ON CONFLICT DO NOTHING`,
+      [projectId],
+    );
+    await client.query(`SELECT 1 FROM rm_projects_g${g} WHERE project_id = $1 FOR UPDATE`, [projectId]);
+    const removed = await client.query(`DELETE FROM rm_messages_g${g} WHERE project_id = $1`, [projectId]);
+    await client.query(`DELETE FROM rm_projects_g${g} WHERE project_id = $1`, [projectId]);
+    return removed.rowCount ?? 0;
+  },
 };
 
 interface Completion {
@@ -100,8 +114,9 @@ async function projectedRevisions(
   projects: string[],
 ): Promise<Map<string, number>> {
   if (projects.length === 0) return new Map();
+  // Locked, so that a replay of one of these projects (see forget) finishes before this reads it.
   const { rows } = await client.query<{ project_id: string; revision: string }>(
-    `SELECT project_id, revision FROM rm_projects_g${g} WHERE project_id = ANY($1)`,
+    `SELECT project_id, revision FROM rm_projects_g${g} WHERE project_id = ANY($1) ORDER BY project_id FOR UPDATE`,
     [projects],
   );
   return new Map(rows.map((row) => [row.project_id, Number(row.revision)]));

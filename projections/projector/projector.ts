@@ -126,9 +126,8 @@ export class Projector {
     let state = await this.prepare(client);
     while (this.running) {
       if (connectionError) throw connectionError;
-      this.woken = false;
-      const progress = await this.step(client, state);
       state = await this.reload(client, state);
+      const progress = await this.step(client, state);
       if (progress === 'idle') await this.sleep(this.options.pollMs);
       else if (progress === 'partial') await delay(this.options.lingerMs);
     }
@@ -153,7 +152,11 @@ export class Projector {
   }
 
   private async reload(client: pg.ClientBase, state: Generation[]): Promise<Generation[]> {
-    return this.woken || state.some((g) => g.state === 'building')
+    // Cleared before reading, not before the step: the notification of a requested rebuild
+    // that woke the sleep must lead to a reload, and one arriving from now on to the next.
+    const woken = this.woken;
+    this.woken = false;
+    return woken || state.some((g) => g.state === 'building')
       ? loadGenerations(client, this.projection.name)
       : state;
   }

@@ -1,0 +1,37 @@
+import { PROJECTIONS } from '../../index.js';
+import { type ProjectionStatus, projectionStatus } from '../../projector/status.js';
+import { type Cli } from '../context.js';
+import { count, table } from '../format.js';
+
+const HEADER = ['NAME', 'VERSION', 'STATUS', 'POSITION', 'LAG', 'REBUILD', 'LAST ERROR'];
+
+/** Every projection in a table, as GET /v1/projections reports them. */
+export async function status(cli: Cli): Promise<number> {
+  const statuses: ProjectionStatus[] = [];
+  for (const projection of PROJECTIONS) {
+    statuses.push(await projectionStatus(cli.db.pool, cli.db.store, projection));
+  }
+  cli.print(table([HEADER, ...statuses.map(row)]));
+  return 0;
+}
+
+function row(s: ProjectionStatus): string[] {
+  return [
+    s.name,
+    String(s.version),
+    s.status,
+    s.position ?? '-',
+    count(s.lag),
+    s.rebuild ? rebuildProgress(s.rebuild) : '-',
+    s.lastError?.replace(/\s+/g, ' ') ?? '-',
+  ];
+}
+
+function rebuildProgress(rebuild: NonNullable<ProjectionStatus['rebuild']>): string {
+  const total = rebuild.eventsApplied + rebuild.lag;
+  const percent = total === 0 ? 100 : Math.floor((rebuild.eventsApplied * 100) / total);
+  return (
+    `generation ${rebuild.generation} (v${rebuild.version}): ` +
+    `${count(rebuild.eventsApplied)} applied, ${count(rebuild.lag)} to go (${percent}%)`
+  );
+}

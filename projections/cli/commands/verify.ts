@@ -1,0 +1,106 @@
+import type pg from 'pg';
+import type { EventStore } from '../../../src/event-store/event-store.port.js';
+import { messagesProjection } from '../../messages/messages.projection.js';
+import { type Generation, loadGenerations } from '../../projector/generations.js';
+import { LAG_CAP } from '../../projector/status.js';
+import { type Cli, throwIfInterrupted } from '../context.js';
+import { count } from '../format.js';
+import { Progress } from '../progress.js';
+import { compareReadModel, describeDifference, type Difference, Differences } from '../verify/compare.js';
+import { type ExpectedModel, foldLog } from '../verify/expected.js';
+
+const SHOWN = 20;
+/** Exit status when the read model and the log disagree. */
+export const DISAGREE = 3;
+
+/**
+ * Compares the messages read model with the log, up to the live generation's checkpoint: the
+ * checkpoint and the rows are read in one snapshot, the log folded up to that checkpoint.
+ */
+export async function verify(cli: Cli): Promise<number> {
+  const name = messagesProjection.name;
+  const client = await cli.db.pool.connect();
+  const differences = new Differences(SHOWN);
+  let live: Generation;
+  let expected: ExpectedModel;
+  let summary: string;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const found = (await loadGenerations(client, name)).find((g) => g.state === 'live');
+    if (!found) throw new Error(`${name} has no live generation`);
+    live = found;
+    await lockTables(client, live.generation);
+    if (live.failed) cli.note(`${name}: the live generation is stopped on an error: ${live.lastError}`);
+
+    const progress = new Progress(cli.stderr, `verify ${name}: the log`, { verb: 'read' });
+    const total = await eventsUpTo(cli.db.store, live.position);
+    expected = await foldLog(
+      cli.db.store,
+      live.position,
+      (events) => progress.update({ done: events, remaining: Math.max(0, total - events) }),
+      () => throwIfInterrupted(cli.signal),
+    );
+    progress.clear();
+    const messages = expected.messages.size;
+    const projects = expected.projects.size;
+    const { rows } = await compareReadModel(client, live.generation, expected, differences);
+    await client.query('COMMIT');
+    summary =
+      `${name} generation ${live.generation} (version ${live.version}) at checkpoint ${live.position ?? '(none)'}: ` +
+      `${count(expected.events)} events read, ${count(messages)} messages in ${count(projects)} projects ` +
+      `expected, ${count(rows)} rows found`;
+    for (const problem of expected.problems)
+      cli.note(`the log holds an event no projection can apply: ${problem}`);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+
+  cli.print(summary);
+  if (differences.total === 0) {
+    cli.print('the read model agrees with the log');
+    return 0;
+  }
+  const { missing, unexpected, different, projects } = differences.counts;
+  cli.print(
+    `the read model disagrees with the log: ${count(differences.total)} differences ` +
+      `(${count(missing)} missing, ${count(unexpected)} unexpected, ${count(different)} different messages; ` +
+      `${count(projects)} project revisions)`,
+  );
+  const shown = ordered(differences.kept).slice(0, SHOWN);
+  for (const difference of shown) {
+    const line = await describeDifference(cli.db.store, difference, (p) => expected.projects.get(p));
+    cli.print(`  ${line}`);
+  }
+  if (differences.total > shown.length) cli.print(`  … and ${count(differences.total - shown.length)} more`);
+  return DISAGREE;
+}
+
+const ORDER: Record<string, number> = { different: 0, missing: 1, unexpected: 2 };
+
+function ordered(kept: Difference[]): Difference[] {
+  return [...kept].sort(
+    (a, b) =>
+      Number(a.subject === 'project') - Number(b.subject === 'project') ||
+      (ORDER[a.kind] ?? 0) - (ORDER[b.kind] ?? 0),
+  );
+}
+
+/** Holds the generation's tables so that a switch-over cannot drop them while they are read. */
+async function lockTables(client: pg.ClientBase, generation: number): Promise<void> {
+  try {
+    await client.query(
+      `LOCK TABLE rm_messages_g${generation}, rm_projects_g${generation} IN ACCESS SHARE MODE`,
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42P01') throw error;
+    throw new Error('the live generation was switched while verify started; run it again', { cause: error });
+  }
+}
+
+async function eventsUpTo(store: EventStore, position: string | null): Promise<number> {
+  if (position === null) return 0;
+  return (await store.countAfter(undefined, LAG_CAP)) - (await store.countAfter(position, LAG_CAP));
+}

@@ -1,0 +1,115 @@
+import { upcast } from '../../../src/conversation/conversation.upcast.js';
+import { applyToMessage, type Message } from '../../../src/conversation/message.js';
+import type { EventStore, RecordedEvent } from '../../../src/event-store/event-store.port.js';
+import { MessageDigests, messageDigest } from './digest.js';
+
+const STREAM_PREFIX = 'conversation-';
+const PAGE = 5_000;
+
+/** What the read model should hold at a checkpoint, in digests so that memory stays small. */
+export interface ExpectedModel {
+  /** Digest of every message. */
+  messages: MessageDigests;
+  /** The revision every project's rows should reflect. */
+  projects: Map<string, number>;
+  /** Events of the log read, up to and with the checkpoint. */
+  events: number;
+  /** Events the projection could not have applied. */
+  problems: string[];
+}
+
+/**
+ * Folds the global log, up to and including the event at `checkpoint`, with the same functions
+ * the projection uses (upcast, applyToMessage). Only assistant messages awaiting their
+ * completion are kept whole (without their content, which the completion replaces).
+ */
+export async function foldLog(
+  store: EventStore,
+  checkpoint: string | null,
+  onPage: (events: number) => void,
+  stopIfInterrupted: () => void,
+): Promise<ExpectedModel> {
+  const model: ExpectedModel = {
+    messages: new MessageDigests(),
+    projects: new Map(),
+    events: 0,
+    problems: [],
+  };
+  if (checkpoint === null) return model;
+  const pending = new Map<string, Message>();
+  let after: string | undefined;
+  for (;;) {
+    stopIfInterrupted();
+    const page = await store.readAll({ after, maxCount: PAGE });
+    if (page.events.length === 0) throw new Error(`the checkpoint ${checkpoint} was not found in the log`);
+    for (const event of page.events) {
+      model.events++;
+      fold(model, pending, event);
+      if (event.position === checkpoint) return model;
+    }
+    after = page.events.at(-1)?.position;
+    onPage(model.events);
+  }
+}
+
+function fold(model: ExpectedModel, pending: Map<string, Message>, recorded: RecordedEvent): void {
+  if (!recorded.streamName.startsWith(STREAM_PREFIX)) return;
+  const projectId = recorded.streamName.slice(STREAM_PREFIX.length);
+  const revision = Number(recorded.revision);
+  const where = `${recorded.streamName}@${revision}`;
+  let event;
+  try {
+    event = upcast(recorded);
+    if (event.data.projectId !== projectId) throw new Error(`data.projectId is not ${projectId}`);
+  } catch (error) {
+    model.problems.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  model.projects.set(projectId, revision);
+  const id = `${projectId}/${event.data.messageId.toLowerCase()}`;
+  if (event.type === 'AssistantCompleted') {
+    const reserved = pending.get(id);
+    if (!reserved) {
+      model.problems.push(`${where}: completes ${event.data.messageId}, which awaits no completion`);
+      return;
+    }
+    pending.delete(id);
+    const completed = applyToMessage(reserved, event, revision);
+    model.messages.set(projectId, completed.sequence, messageDigest(completed));
+    return;
+  }
+  const message = applyToMessage(undefined, event, revision);
+  model.messages.set(projectId, message.sequence, messageDigest(message));
+  if (message.role === 'assistant') pending.set(id, { ...message, content: '' });
+}
+
+/**
+ * The one message at `sequence` as the log has it at `revision`, from the project's stream:
+ * the event that created it and whatever later event completed it.
+ */
+export async function expectedMessage(
+  store: EventStore,
+  projectId: string,
+  sequence: number,
+  revision: number,
+): Promise<Message | undefined> {
+  const streamName = `${STREAM_PREFIX}${projectId}`;
+  let message: Message | undefined;
+  let next = BigInt(sequence);
+  while (next <= BigInt(revision)) {
+    const events = await store.readStream(streamName, { fromRevision: next, maxCount: PAGE });
+    for (const recorded of events) {
+      if (recorded.revision > BigInt(revision)) return message;
+      const event = upcast(recorded);
+      if (!message) message = applyToMessage(undefined, event, Number(recorded.revision));
+      else if (
+        event.type === 'AssistantCompleted' &&
+        event.data.messageId.toLowerCase() === message.id.toLowerCase()
+      )
+        message = applyToMessage(message, event, Number(recorded.revision));
+    }
+    if (events.length < PAGE) break;
+    next = (events.at(-1)?.revision ?? next) + 1n;
+  }
+  return message;
+}

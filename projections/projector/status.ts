@@ -1,0 +1,71 @@
+import type pg from 'pg';
+import type { EventStore } from '../../src/event-store/event-store.port.js';
+import { type Projection } from '../projection.js';
+import { loadGenerations } from './generations.js';
+import { PROJECTOR_LOCK_CLASS } from './projector.js';
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  status: 'running' | 'rebuilding' | 'stopped' | 'failed';
+  position: string | null;
+  lag: number;
+  lastError: string | null;
+  updatedAt: string | null;
+  /** Extension: the build under way, while status is "rebuilding". */
+  rebuild: {
+    generation: number;
+    version: number;
+    position: string | null;
+    eventsApplied: number;
+    lag: number;
+  } | null;
+}
+
+/** Lag is counted up to here: beyond it the figure only says "very far behind". */
+export const LAG_CAP = 10_000_000;
+
+/** Where a projection stands, from the database alone: the service and the CLI both report this. */
+export async function projectionStatus(
+  db: pg.Pool | pg.ClientBase,
+  store: EventStore,
+  projection: Projection,
+): Promise<ProjectionStatus> {
+  const generations = await loadGenerations(db, projection.name);
+  const live = generations.find((g) => g.state === 'live');
+  const building = generations.find((g) => g.state === 'building');
+  const active = await hasActiveProjector(db, projection.name);
+  const status = building ? 'rebuilding' : live?.failed ? 'failed' : active ? 'running' : 'stopped';
+  return {
+    name: projection.name,
+    version: live?.version ?? projection.version,
+    status,
+    position: live?.position ?? null,
+    lag: await store.countAfter(live?.position ?? undefined, LAG_CAP),
+    lastError: live?.lastError ?? building?.lastError ?? null,
+    updatedAt: (live ?? building)?.updatedAt.toISOString() ?? null,
+    rebuild: building
+      ? {
+          generation: building.generation,
+          version: building.version,
+          position: building.position,
+          eventsApplied: building.eventsApplied,
+          lag: await store.countAfter(building.position ?? undefined, LAG_CAP),
+        }
+      : null,
+  };
+}
+
+/** Whether some instance, anywhere, holds the projection's election lock. */
+export async function hasActiveProjector(db: pg.Pool | pg.ClientBase, name: string): Promise<boolean> {
+  const { rows } = await db.query<{ active: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = $1
+          AND objid = (hashtext($2)::bigint & 4294967295)::text::oid
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+     ) AS active`,
+    [PROJECTOR_LOCK_CLASS, name],
+  );
+  return rows[0]?.active ?? false;
+}
