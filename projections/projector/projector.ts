@@ -45,6 +45,8 @@ export class Projector {
   private loop: Promise<void> | undefined;
   private client: pg.Client | undefined;
   private woken = false;
+  /** A rebuild was requested since the generations were last read. */
+  private controlled = false;
   private wakeUp: (() => void) | undefined;
   private readonly options: Required<ProjectorOptions>;
 
@@ -119,7 +121,10 @@ export class Projector {
     }
     this.client = client;
     this.options.log('log', `${this.projection.name}: this instance is the active projector`);
-    client.on('notification', () => this.wake());
+    client.on('notification', (message) => {
+      if (message.channel === CONTROL_CHANNEL) this.controlled = true;
+      this.wake();
+    });
     await client.query(`LISTEN ${APPENDED_CHANNEL}`);
     await client.query(`LISTEN ${CONTROL_CHANNEL}`);
 
@@ -154,9 +159,10 @@ export class Projector {
   private async reload(client: pg.ClientBase, state: Generation[]): Promise<Generation[]> {
     // Cleared before reading, not before the step: the notification of a requested rebuild
     // that woke the sleep must lead to a reload, and one arriving from now on to the next.
-    const woken = this.woken;
+    const controlled = this.controlled;
+    this.controlled = false;
     this.woken = false;
-    return woken || state.some((g) => g.state === 'building')
+    return controlled || state.some((g) => g.state === 'building')
       ? loadGenerations(client, this.projection.name)
       : state;
   }
