@@ -12,8 +12,16 @@ const USAGE = `npm run bench -- [flags]
   --long-stream <n>       messages seeded into the long-stream project (default 10000)
   --samples <n>           sequential requests per project in long-stream (default 300, quick 60)
   --bulk-rows <n>         rows written by bulk-insert (default 200000, quick 20000)
+  --history-messages <n>  events seeded for http-raw-select, history and rebuild (default 1000000,
+                          quick 100000)
+  --history-project <n>   messages of the project history pages through (default 10000)
+  --lag-rate <n>          appends/s paced by lag, open loop over HTTP (default 1000)
+  --lag-projects <n>      projects lag spreads them over (default 500)
+  --sse-subscribers <n>   idle SSE subscriptions opened by sse-idle (default 1000)
+  --memory-projects <n>   distinct projects written by memory (default 100000, quick 10000)
   --only <a,b>            run only these (raw-insert, http-raw-insert, seed-naive, emmett, emmett-hot,
-                          bulk-insert, append-many-port, append-many, append-hot, turns, long-stream)`;
+                          bulk-insert, http-raw-select, append-many-port, append-many, append-hot, turns,
+                          long-stream, history, rebuild, lag, sse-idle, memory)`;
 
 /** A bad command line: printed with the usage, without a stack trace. */
 export class UsageError extends Error {
@@ -46,6 +54,12 @@ function fromArgs(argv: readonly string[]): BenchOptions {
       'long-stream': { type: 'string' },
       samples: { type: 'string' },
       'bulk-rows': { type: 'string' },
+      'history-messages': { type: 'string' },
+      'history-project': { type: 'string' },
+      'lag-rate': { type: 'string' },
+      'lag-projects': { type: 'string' },
+      'sse-subscribers': { type: 'string' },
+      'memory-projects': { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -67,10 +81,44 @@ function fromArgs(argv: readonly string[]): BenchOptions {
     longStream: integer('long-stream', values['long-stream'], 10_000, 1, 1_000_000),
     samples: integer('samples', values.samples, quick ? 60 : 300, 5, 100_000),
     bulkRows: integer('bulk-rows', values['bulk-rows'], quick ? 20_000 : 200_000, 1_000, 10_000_000),
+    ...readSide(values, quick),
     only: values.only
       ?.split(',')
       .map((name) => name.trim())
       .filter(Boolean),
+  };
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function readSide(values: Values, quick: boolean) {
+  const raw = (flag: string): string | undefined => {
+    const value = values[flag];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const historyProject = integer('history-project', raw('history-project'), 10_000, 100, 1_000_000);
+  const historyMessages = integer(
+    'history-messages',
+    raw('history-messages'),
+    quick ? 100_000 : 1_000_000,
+    1_000,
+    20_000_000,
+  );
+  if (historyMessages < historyProject)
+    throw new UsageError(`--history-messages must be at least --history-project (${historyProject})`);
+  return {
+    historyMessages,
+    historyProject,
+    lagRate: integer('lag-rate', raw('lag-rate'), 1_000, 1, 20_000),
+    lagProjects: integer('lag-projects', raw('lag-projects'), 500, 1, 100_000),
+    sseSubscribers: integer('sse-subscribers', raw('sse-subscribers'), 1_000, 1, 10_000),
+    memoryProjects: integer(
+      'memory-projects',
+      raw('memory-projects'),
+      quick ? 10_000 : 100_000,
+      1,
+      1_000_000,
+    ),
   };
 }
 

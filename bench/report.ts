@@ -16,32 +16,47 @@ export const TARGETS: readonly Target[] = [
   { subject: 'emmett-32', baseline: 'raw-insert-32', metric: 'rate', op: '>=' },
   { subject: 'append-many-port', baseline: 'raw-insert-32', metric: 'rate', op: '>=' },
   { subject: 'turns', baseline: 'append-many', metric: 'rate', op: '>=' },
+  { subject: 'history', baseline: 'http-raw-select', metric: 'rate', op: '>=', value: 0.5 },
+  { subject: 'history', baseline: 'http-raw-select', metric: 'p99Ms', op: '<=' },
+  { subject: 'rebuild', baseline: 'bulk-insert', metric: 'rate', op: '>=', value: 0.5 },
+  { subject: 'history-build', baseline: 'bulk-insert', metric: 'rate', op: '>=' },
+  { subject: 'lag', metric: 'p99Ms', op: '<=', value: 50 },
+  { subject: 'sse-idle', metric: 'mb', op: '<=', value: 50 },
 ];
 
 export function compare(results: readonly BenchResult[]): Comparison[] {
   const byId = new Map(results.map((result) => [result.id, result]));
   // Context-only comparisons are left out when their baseline was not run (e.g. under --only).
   const shown = TARGETS.filter(
-    (target) => byId.has(target.subject) && (target.value !== undefined || byId.has(target.baseline)),
+    (target) =>
+      byId.has(target.subject) &&
+      (target.value !== undefined || target.baseline === undefined || byId.has(target.baseline)),
   );
   return shown.map((target) => {
     const subject = byId.get(target.subject);
-    const baseline = byId.get(target.baseline);
     const a = subject?.[target.metric];
+    const checked = subject?.check?.ok !== false;
+    const checkNote = checked ? undefined : `check failed: ${subject?.check?.detail ?? ''}`;
+    const meets = (figure: number, bound: number): boolean =>
+      target.op === '>=' ? figure >= bound : figure <= bound;
+    if (target.baseline === undefined) {
+      if (subject?.skipped) return { ...target, note: 'skipped' };
+      if (a === undefined || target.value === undefined) return { ...target, figure: a, note: 'no figure' };
+      return { ...target, figure: a, pass: meets(a, target.value) && checked, note: checkNote };
+    }
+    const baseline = byId.get(target.baseline);
     const b = baseline?.[target.metric];
     if (!baseline) return { ...target, note: `${target.baseline} not run` };
     if (subject?.skipped || baseline.skipped) return { ...target, note: 'skipped' };
     if (a === undefined || b === undefined || b === 0) return { ...target, note: 'no figure' };
     const ratio = a / b;
     if (target.value === undefined) return { ...target, ratio };
-    const meets = target.op === '>=' ? ratio >= target.value : ratio <= target.value;
-    const checked = subject?.check?.ok !== false;
-    const note = checked ? undefined : `check failed: ${subject?.check?.detail ?? ''}`;
-    return { ...target, ratio, pass: meets && checked, note };
+    return { ...target, ratio, pass: meets(ratio, target.value) && checked, note: checkNote };
   });
 }
 
 function formatRate(result: BenchResult): string {
+  if (result.mb !== undefined) return `${result.mb.toFixed(1)} MB`;
   if (result.rate === undefined) return '—';
   const digits = result.rate < 100 ? 1 : 0;
   return `${result.rate.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${result.unit ?? '/s'}`;
@@ -51,15 +66,27 @@ function formatMs(ms: number | undefined): string {
   return ms === undefined ? '—' : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 }
 
+const METRIC_LABEL: Record<Comparison['metric'], string> = {
+  rate: '',
+  p50Ms: 'p50 ',
+  p99Ms: 'p99 ',
+  mb: '',
+};
+
 function formatComparison(comparison: Comparison): string {
-  const ratio = comparison.ratio === undefined ? '' : `${comparison.ratio.toFixed(2)}× `;
-  const metric = comparison.metric === 'p50Ms' ? 'p50 of ' : '';
-  const target =
-    comparison.value === undefined
-      ? ''
-      : ` (target ${comparison.op === '>=' ? '≥' : '≤'} ${comparison.value}×)`;
+  const op = comparison.op === '>=' ? '≥' : '≤';
   const verdict = comparison.pass === undefined ? '' : comparison.pass ? ' PASS' : ' FAIL';
   const note = comparison.note ? ` [${comparison.note}]` : '';
+  const label = METRIC_LABEL[comparison.metric];
+  if (comparison.baseline === undefined) {
+    const unit = comparison.metric === 'mb' ? 'MB' : 'ms';
+    const figure = comparison.figure === undefined ? '' : `${label}${comparison.figure.toFixed(1)} ${unit} `;
+    const target = comparison.value === undefined ? '' : `(target ${op} ${comparison.value} ${unit})`;
+    return `${figure}${target}${verdict}${note}`;
+  }
+  const ratio = comparison.ratio === undefined ? '' : `${comparison.ratio.toFixed(2)}× `;
+  const metric = label ? `${label}of ` : '';
+  const target = comparison.value === undefined ? '' : ` (target ${op} ${comparison.value}×)`;
   return `${ratio}${metric}${comparison.baseline}${target}${verdict}${note}`;
 }
 
@@ -76,7 +103,7 @@ export function markdown(
     '',
     `Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.platform}, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
     '',
-    '| name | what | rate | p50 | p99 | extra | vs baseline (target) |',
+    '| name | what | rate / MB | p50 | p99 | extra | vs baseline (target) |',
     '|---|---|---:|---:|---:|---|---|',
   ];
   for (const result of results) {

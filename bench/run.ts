@@ -6,6 +6,7 @@ import os from 'node:os';
 import { bulkInsert } from './baselines/bulk-insert.js';
 import { emmett, emmettHot } from './baselines/emmett.js';
 import { httpRawInsert } from './baselines/http-raw-insert.js';
+import { httpRawSelect } from './baselines/http-raw-select.js';
 import { rawInsert } from './baselines/raw-insert.js';
 import { seedNaive } from './baselines/seed-naive.js';
 import { parseOptions, UsageError } from './options.js';
@@ -15,10 +16,19 @@ import { compare, markdown, writeJson } from './report.js';
 import { appendHot } from './scenarios/append-hot.js';
 import { appendManyPort } from './scenarios/append-many-port.js';
 import { appendMany, turns } from './scenarios/http-load.js';
+import { history } from './scenarios/history.js';
+import { lag } from './scenarios/lag.js';
 import { longStream } from './scenarios/long-stream.js';
+import { memory } from './scenarios/memory.js';
+import { rebuild } from './scenarios/rebuild.js';
+import { sseIdle } from './scenarios/sse-idle.js';
 import type { Bench, BenchContext, BenchResult, Machine } from './types.js';
 
-/** Baselines first: the scenarios are read against them. */
+/**
+ * Baselines first: the scenarios are read against them. http-raw-select seeds the read model
+ * that history and rebuild then use (whichever of the three runs first seeds it), so those two
+ * follow it.
+ */
 const BENCHES: readonly Bench[] = [
   rawInsert,
   httpRawInsert,
@@ -26,11 +36,17 @@ const BENCHES: readonly Bench[] = [
   emmett,
   emmettHot,
   bulkInsert,
+  httpRawSelect,
+  history,
+  rebuild,
   appendManyPort,
   appendMany,
   appendHot,
   turns,
   longStream,
+  lag,
+  sseIdle,
+  memory,
 ];
 
 const log = (message: string): void => console.error(`[bench] ${message}`);

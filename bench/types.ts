@@ -17,6 +17,18 @@ export interface BenchOptions {
   /** Sequential requests per project measured by long-stream. */
   samples: number;
   bulkRows: number;
+  /** Messages in the event log seeded for history and rebuild (one project of `historyProject`). */
+  historyMessages: number;
+  /** Messages of the one project whose newest page history reads. */
+  historyProject: number;
+  /** Appends per second that lag paces (open loop). */
+  lagRate: number;
+  /** Projects lag spreads its appends over. */
+  lagProjects: number;
+  /** Idle SSE subscriptions sse-idle opens. */
+  sseSubscribers: number;
+  /** Distinct projects memory writes one message each to. */
+  memoryProjects: number;
   only: readonly string[] | undefined;
 }
 
@@ -31,6 +43,8 @@ export interface BenchResult {
   unit?: string;
   p50Ms?: number;
   p99Ms?: number;
+  /** A size in MB (memory scenarios): shown in the rate column. */
+  mb?: number;
   extra: Record<string, ExtraValue>;
   /** A correctness check that must pass for this result's targets to count. */
   check?: { ok: boolean; detail: string };
@@ -52,14 +66,17 @@ export interface Bench {
 
 export interface Target {
   subject: string;
-  baseline: string;
-  metric: 'rate' | 'p50Ms';
+  /** Absent: `value` bounds the subject's own figure (ms or MB), not a ratio. */
+  baseline?: string;
+  metric: 'rate' | 'p50Ms' | 'p99Ms' | 'mb';
   op: '>=' | '<=';
   value?: number;
 }
 
 export interface Comparison extends Target {
   ratio?: number;
+  /** The subject's own figure, for a target without a baseline. */
+  figure?: number;
   pass?: boolean;
   note?: string;
 }

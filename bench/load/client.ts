@@ -6,7 +6,15 @@ import { benchFile, stopChild, track } from '../processes.js';
  * the parent's side of it.
  */
 
-export type LoadKind = 'raw-insert' | 'messages-many' | 'messages-hot' | 'turns';
+export type LoadKind =
+  | 'raw-insert'
+  | 'messages-many'
+  | 'messages-hot'
+  | 'turns'
+  /** GET the newest page (limit 50) of one project, over and over. */
+  | 'history'
+  /** POST one message to a new project each time. */
+  | 'messages-distinct';
 
 export interface LoadJob {
   kind: LoadKind;
@@ -17,6 +25,8 @@ export interface LoadJob {
   maxPerConnection: number;
   /** Project id, or the prefix of one project id per connection. */
   project: string;
+  /** Requests in all, when set: the load ends after them (durationSec then only bounds the wait). */
+  amount?: number;
 }
 
 /** A 201 the hot scenario received: the message it acknowledges. */
@@ -67,7 +77,9 @@ export function parseHotContent(content: unknown): { client: number; counter: nu
  * `warmupSec` of the same load on other projects, whose figures are dropped.
  */
 export async function runLoad(job: LoadJob, warmupSec: number): Promise<LoadSummary> {
-  if (warmupSec > 0) await runOnce({ ...job, durationSec: warmupSec, project: `${job.project}-warmup` });
+  // Reads change nothing, so they warm up on the very project they then measure.
+  const warmupProject = job.kind === 'history' ? job.project : `${job.project}-warmup`;
+  if (warmupSec > 0) await runOnce({ ...job, durationSec: warmupSec, project: warmupProject });
   return runOnce(job);
 }
 

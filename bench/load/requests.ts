@@ -26,6 +26,22 @@ export function requestsFor(job: LoadJob, client: number, acks: Ack[]): autocann
       ];
     case 'messages-hot':
       return [hotRequest(job, client, acks)];
+    case 'history':
+      return [{ method: 'GET', path: `/v1/projects/${encode(job.project)}/messages?limit=50` }];
+    case 'messages-distinct': {
+      let counter = 0;
+      return [
+        {
+          method: 'POST',
+          headers: JSON_HEADERS,
+          setupRequest: (request) => ({
+            ...request,
+            path: `/v1/projects/${encode(`${job.project}-${client}-${counter++}`)}/messages`,
+            body: JSON.stringify({ content: 'bench message' }),
+          }),
+        },
+      ];
+    }
   }
 }
 

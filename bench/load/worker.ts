@@ -20,6 +20,7 @@ async function run(job: LoadJob): Promise<LoadSummary> {
         url: job.baseUrl,
         connections: job.connections,
         duration: job.durationSec,
+        amount: job.amount,
         maxConnectionRequests: job.maxPerConnection,
         pipelining: 1,
         timeout: 10,

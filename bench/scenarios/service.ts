@@ -8,8 +8,12 @@ import type { BenchContext } from '../types.js';
 export interface RunningService {
   baseUrl: string;
   databaseUrl: string;
+  /** The service process, for its RSS (/proc/<pid>/status). */
+  pid: number;
   /** Why the service is gone, with its last output; undefined while it runs. */
   died(): string | undefined;
+  /** The last lines it logged (warnings and errors: it runs with LOG_LEVEL=warn). */
+  lastOutput(): string;
   stop(): Promise<void>;
 }
 
@@ -18,12 +22,17 @@ const MAIN = path.resolve(ROOT, process.env.BENCH_SERVICE_MAIN ?? path.join('dis
 const START_TIMEOUT_MS = 60_000;
 
 /**
- * Starts the real service (`node dist/src/main.js`) on a fresh database and a free port, as a
- * child process. Returns the reason instead when it is not built or does not come up.
+ * Starts the real service (`node dist/src/main.js`) on a fresh database (or `databaseUrl`, one
+ * prepared before) and a free port, as a child process. Returns the reason instead when it is
+ * not built or does not come up.
  */
-export async function startService(context: BenchContext, name: string): Promise<RunningService | string> {
+export async function startService(
+  context: BenchContext,
+  name: string,
+  options: { databaseUrl?: string } = {},
+): Promise<RunningService | string> {
   if (!existsSync(MAIN)) return `skipped: service not available (${path.relative(ROOT, MAIN)} is not built)`;
-  const databaseUrl = await context.database(name);
+  const databaseUrl = options.databaseUrl ?? (await context.database(name));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -56,10 +65,12 @@ export async function startService(context: BenchContext, name: string): Promise
   return {
     baseUrl,
     databaseUrl,
+    pid: child.pid ?? 0,
     died: () =>
       exited()
         ? `exited (${child.exitCode ?? child.signalCode}): ${output().split('\n').slice(-3).join(' | ')}`
         : undefined,
+    lastOutput: () => output().split('\n').slice(-3).join(' | '),
     stop: () => stopChild(child, 10_000),
   };
 }

@@ -1,0 +1,182 @@
+import { fork } from 'node:child_process';
+import type pg from 'pg';
+import type { PacedAck, PacedJob, PacedSummary } from '../load/paced.js';
+import { benchFile, delay, monotonicMs, stopChild, track } from '../processes.js';
+import { newClient } from '../postgres.js';
+import { percentile } from '../stats.js';
+import { type Bench, type BenchResult, skipped } from '../types.js';
+import { startService } from './service.js';
+
+/** The projector's notification after each committed batch: {"projectId": revision} or "*". */
+const PROJECTED_CHANNEL = 'rm_projected';
+/**
+ * Unmeasured paced load first, at least this long whatever --warmup says: each project written a
+ * few times and the service warm, else the figure is the service's start-up, not steady state.
+ */
+const MIN_WARMUP_SEC = 2;
+/** After the last command, how long an acknowledged change may take to show before it counts as lost. */
+const SETTLE_MS = 5_000;
+
+/**
+ * When each (project, revision) became visible in the read model, from one LISTEN connection:
+ * nothing is polled, so observing adds no load. A "*" (payload too long, or a switch-over) is
+ * resolved by reading rm_projects once, timed after that read.
+ */
+class Visibility {
+  /** Per project, (revision, monotonicMs) in arrival order. */
+  private readonly seen = new Map<string, [number, number][]>();
+  stars = 0;
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly prefix: string,
+  ) {}
+
+  async listen(): Promise<void> {
+    this.client.on('notification', (message) => this.notified(message.payload ?? ''));
+    await this.client.query(`LISTEN ${PROJECTED_CHANNEL}`);
+  }
+
+  visibleAt(project: string, revision: number): number | undefined {
+    return this.seen.get(project)?.find(([seenRevision]) => seenRevision >= revision)?.[1];
+  }
+
+  private notified(payload: string): void {
+    const at = monotonicMs();
+    if (payload === '*') {
+      this.stars++;
+      void this.client
+        .query<{ project_id: string; revision: string }>(
+          'SELECT project_id, revision FROM rm_projects WHERE starts_with(project_id, $1)',
+          [this.prefix],
+        )
+        .then(
+          ({ rows }) => {
+            const read = monotonicMs();
+            for (const row of rows) this.record(row.project_id, Number(row.revision), read);
+          },
+          () => undefined,
+        );
+      return;
+    }
+    try {
+      const revisions = JSON.parse(payload) as Record<string, number>;
+      for (const [project, revision] of Object.entries(revisions)) this.record(project, revision, at);
+    } catch {
+      // not a payload of this projector
+    }
+  }
+
+  private record(project: string, revision: number, at: number): void {
+    if (!project.startsWith(this.prefix)) return;
+    const list = this.seen.get(project) ?? [];
+    list.push([revision, at]);
+    this.seen.set(project, list);
+  }
+}
+
+async function runPaced(job: PacedJob): Promise<PacedSummary> {
+  const child = track(
+    fork(benchFile('./load/paced.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
+  const limitMs = (job.warmupSec + job.durationSec) * 1000 + 45_000;
+  try {
+    return await new Promise<PacedSummary>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`paced load exceeded ${limitMs} ms`)), limitMs);
+      child.once('message', (summary) => {
+        clearTimeout(timer);
+        resolve(summary as PacedSummary);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`paced load exited (${signal ?? code}) before reporting`));
+      });
+      child.send(job);
+    });
+  } finally {
+    await stopChild(child);
+  }
+}
+
+/** Waits until every acknowledged change is visible, or SETTLE_MS pass. */
+async function settle(visibility: Visibility, acks: readonly PacedAck[]): Promise<void> {
+  const deadline = performance.now() + SETTLE_MS;
+  while (performance.now() < deadline && acks.some((ack) => !visibility.visibleAt(ack.project, ack.revision)))
+    await delay(50);
+}
+
+export const lag: Bench = {
+  name: 'lag',
+  async run(context): Promise<BenchResult[]> {
+    const { lagRate, lagProjects, durationSec } = context.options;
+    const warmupSec = Math.max(context.options.warmupSec, MIN_WARMUP_SEC);
+    const what = `${lagRate} POST /messages per s, paced open loop over HTTP (child process), ${lagProjects} projects; time from each 201 to its revision in the read model (LISTEN ${PROJECTED_CHANNEL})`;
+    const service = await startService(context, 'lag');
+    if (typeof service === 'string') return [skipped('lag', 'lag', what, service)];
+    const client = newClient(service.databaseUrl);
+    try {
+      await client.connect();
+      const prefix = `lag-${Date.now().toString(36)}`;
+      const visibility = new Visibility(client, prefix);
+      await visibility.listen();
+      const job = {
+        baseUrl: service.baseUrl,
+        rate: lagRate,
+        warmupSec,
+        durationSec,
+        project: prefix,
+        projects: lagProjects,
+      };
+      const load = await runPaced(job);
+      await settle(visibility, load.acks);
+
+      const lags: number[] = [];
+      let beforeAck = 0;
+      for (const ack of load.acks) {
+        const at = visibility.visibleAt(ack.project, ack.revision);
+        if (at === undefined) continue;
+        if (at < ack.ackAt) beforeAck++;
+        lags.push(Math.max(0, at - ack.ackAt));
+      }
+      const invisible = load.acks.length - lags.length;
+      const failures = Object.entries(load.statuses).filter(([status]) => status !== '201');
+      const ok = load.acks.length > 0 && invisible === 0 && failures.length === 0 && load.errors === 0;
+      const extra: BenchResult['extra'] = {
+        commands: load.acks.length,
+        maxMs: Number((lags.length ? Math.max(...lags) : 0).toFixed(1)),
+        visibleBefore201: beforeAck,
+        commandP50Ms: Number((load.p50Ms ?? 0).toFixed(2)),
+        commandP99Ms: Number((load.p99Ms ?? 0).toFixed(2)),
+        maxSlipMs: Number(load.maxSlipMs.toFixed(1)),
+        warmupSec,
+      };
+      if (invisible > 0) extra.notVisibleAfter5s = invisible;
+      if (visibility.stars > 0) extra.starNotifications = visibility.stars;
+      if (failures.length > 0) extra.statuses = failures.map(([code, count]) => `${code}×${count}`).join(' ');
+      if (load.errors > 0) extra.errors = `${load.errors} (${load.firstError ?? ''})`;
+      const died = service.died();
+      if (died) extra.serviceDied = died;
+      return [
+        {
+          id: 'lag',
+          name: `lag @ ${lagRate}/s`,
+          what,
+          unit: 'acks/s',
+          rate: load.acks.length / durationSec,
+          p50Ms: percentile(lags, 50),
+          p99Ms: percentile(lags, 99),
+          extra,
+          check: {
+            ok,
+            detail: ok
+              ? 'ok: every acknowledged change became visible'
+              : `FAILED: ${invisible} not visible, ${failures.length} statuses, ${load.errors} errors`,
+          },
+        },
+      ];
+    } finally {
+      await client.end().catch(() => undefined);
+      await service.stop();
+    }
+  },
+};

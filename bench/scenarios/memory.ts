@@ -1,0 +1,83 @@
+import { runLoad } from '../load/client.js';
+import { delay, rssMb } from '../processes.js';
+import { newClient } from '../postgres.js';
+import { type Bench, type BenchResult, skipped } from '../types.js';
+import { failureExtra } from './http-load.js';
+import { noSuccessReason, startService } from './service.js';
+
+/** After the last write, before RSS is read. */
+const SETTLE_MS = 1_000;
+
+/** How many of the run's projects the event store holds: each write must have made one. */
+async function streamsWritten(databaseUrl: string, prefix: string): Promise<number> {
+  const client = newClient(databaseUrl);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ count: string }>(
+      'SELECT count(*) AS count FROM es_streams WHERE starts_with(stream_name, $1)',
+      [`conversation-${prefix}-`],
+    );
+    return Number(rows[0]?.count ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Service RSS after one message to each of many distinct projects, over HTTP. */
+export const memory: Bench = {
+  name: 'memory',
+  async run(context): Promise<BenchResult[]> {
+    const { memoryProjects, connections } = context.options;
+    const what = `service RSS (VmRSS) after POST /messages to ${memoryProjects} distinct projects, one message each; autocannon, ${connections} connections`;
+    const service = await startService(context, 'memory');
+    if (typeof service === 'string') return [skipped('memory', 'memory', what, service)];
+    try {
+      const before = await rssMb(service.pid);
+      const prefix = `mem-${Date.now().toString(36)}`;
+      const load = await runLoad(
+        {
+          kind: 'messages-distinct',
+          baseUrl: service.baseUrl,
+          connections: Math.min(connections, memoryProjects),
+          amount: memoryProjects,
+          // Only bounds the wait: the load ends after `amount` requests.
+          durationSec: Math.max(60, memoryProjects / 200),
+          maxPerConnection: memoryProjects,
+          project: prefix,
+        },
+        0,
+      );
+      if (load.ok === 0)
+        return [skipped('memory', 'memory', what, noSuccessReason(load.statusCodes, load.errors))];
+      await delay(SETTLE_MS);
+      const after = await rssMb(service.pid);
+      const peak = await rssMb(service.pid, 'VmHWM');
+      const streams = await streamsWritten(service.databaseUrl, prefix);
+      const ok = streams === memoryProjects && load.ok === memoryProjects;
+      return [
+        {
+          id: 'memory',
+          name: `memory (${memoryProjects.toLocaleString('en-US')} projects)`,
+          what,
+          mb: after,
+          extra: {
+            ...failureExtra(load, service),
+            rssBeforeMb: Number(before.toFixed(1)),
+            rssPeakMb: Number(peak.toFixed(1)),
+            projects: streams,
+            writesPerSec: Math.round(load.rate),
+            writeP99Ms: Number(load.p99Ms.toFixed(1)),
+          },
+          check: {
+            ok,
+            detail: ok
+              ? `ok: ${streams} projects written`
+              : `FAILED: ${load.ok} acknowledged, ${streams} streams of ${memoryProjects}`,
+          },
+        },
+      ];
+    } finally {
+      await service.stop();
+    }
+  },
+};
