@@ -17,6 +17,11 @@ export interface Config {
   databasePoolSize: number;
   /** Upper bound on the decision state kept in memory across conversations. */
   stateCacheBytes: number;
+  /**
+   * Append transactions one instance runs at once; appends arriving meanwhile wait and leave
+   * together in the next one (group commit). One keeps batches largest and commits fewest.
+   */
+  appendConcurrency: number;
   /** Longest silence on a live (SSE) stream before a comment line keeps it open. */
   sseHeartbeatMs: number;
 }
@@ -50,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 20, 2, 1000),
     stateCacheBytes: read.integer('STATE_CACHE_MB', 256, 1, 65_536) * 1024 * 1024,
+    appendConcurrency: read.integer('APPEND_CONCURRENCY', 1, 1, 64),
     sseHeartbeatMs: read.integer('SSE_HEARTBEAT_MS', 15_000, 10, 15_000),
   };
   if (config.eventStore === 'eventstoredb') {

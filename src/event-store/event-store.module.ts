@@ -1,5 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type pg from 'pg';
+import { CONFIG } from '../config/config.module.js';
+import { type Config } from '../config/config.js';
 import { PG_POOL } from '../database/database.module.js';
 import { migrate } from '../database/migrations.js';
 import { EVENT_STORE, type EventStore } from './event-store.port.js';

@@ -63,7 +63,7 @@ export class PostgresEventStore implements EventStore {
     options: PostgresEventStoreOptions = {},
   ) {
     this.batcher = new AppendBatcher((batch) => this.flush(batch), {
-      maxInFlight: options.maxConcurrentAppends ?? 4,
+      maxInFlight: options.maxConcurrentAppends ?? 1,
       maxBatchSize: options.maxBatchSize ?? 256,
     });
   }
