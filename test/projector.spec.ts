@@ -125,7 +125,7 @@ describe('the projector', () => {
     let kills = 0;
     while ((await messages(p)).length < 3000 && kills < 10) {
       const { rowCount } = await pool.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'projector'`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'projector' AND datname = current_database()`,
       );
       kills += rowCount ?? 0;
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -207,7 +207,9 @@ describe('the projector', () => {
     );
     expect((await live()).generation).toBeGreaterThan(before.generation);
     await waitFor(async () => (await messages(p)).length === 1, 'the new generation to hold the message');
-    const { rows } = await pool.query(`SELECT to_regclass($1) AS old`, [`rm_messages_g${before.generation}`]);
-    expect(rows[0].old).toBeNull();
+    // The old generation's tables are dropped right after the switch commits.
+    const oldTable = async () =>
+      (await pool.query(`SELECT to_regclass($1) AS old`, [`rm_messages_g${before.generation}`])).rows[0].old;
+    await waitFor(async () => (await oldTable()) === null, 'the old generation to be dropped');
   });
 });

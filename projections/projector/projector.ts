@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { EventStore, RecordedEvent } from '../../src/event-store/event-store.port.js';
+import type { EventStore, ReadAllResult, RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { PoisonEventError, type Projection } from '../projection.js';
 import {
   CONTROL_CHANNEL,
@@ -45,6 +45,9 @@ export class Projector {
   private loop: Promise<void> | undefined;
   private client: pg.Client | undefined;
   private woken = false;
+  /** The next page, already being read while the previous one is written. */
+  private ahead:
+    { generation: number; after: string | undefined; max: number; page: Promise<ReadAllResult> } | undefined;
   /** A rebuild was requested since the generations were last read. */
   private controlled = false;
   private wakeUp: (() => void) | undefined;
@@ -186,8 +189,10 @@ export class Projector {
 
   /** Applies the next page of the log to a generation; returns how many events it read. */
   private async follow(client: pg.ClientBase, generation: Generation, max: number): Promise<number> {
-    const page = await this.store.readAll({ after: generation.position ?? undefined, maxCount: max });
+    const page = await this.read(generation, max);
     if (page.events.length === 0) return 0;
+    // A full page means more is waiting: read the next one while this one is written.
+    if (page.events.length === max) this.prefetch(generation, page.checkpoint, max);
     await client.query('BEGIN');
     try {
       await this.commit(client, generation, page.events);
@@ -199,6 +204,22 @@ export class Projector {
       return 0;
     }
     return page.events.length;
+  }
+
+  private read(generation: Generation, max: number): Promise<ReadAllResult> {
+    const after = generation.position ?? undefined;
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead && ahead.generation === generation.generation && ahead.after === after && ahead.max === max) {
+      return ahead.page;
+    }
+    return this.store.readAll({ after, maxCount: max });
+  }
+
+  private prefetch(generation: Generation, after: string | undefined, max: number): void {
+    const page = this.store.readAll({ after, maxCount: max });
+    page.catch(() => undefined); // a failed read ahead is read again, and fails, in the open
+    this.ahead = { generation: generation.generation, after, max, page };
   }
 
   /** Applies events and moves the checkpoint, inside the caller's transaction. */
