@@ -11,7 +11,7 @@ const USAGE = `npm run bench -- [flags]
   --naive-messages <n>    seed-naive messages per writer (default 50)
   --long-stream <n>       messages seeded into the long-stream project (default 10000)
   --samples <n>           sequential requests per project in long-stream (default 300, quick 60)
-  --bulk-rows <n>         rows written by bulk-insert (default 200000, quick 20000)
+  --bulk-rows <n>         rows written by bulk-insert (default: --history-messages, the rebuild's size)
   --history-messages <n>  events seeded for http-raw-select, history and rebuild (default 1000000,
                           quick 100000)
   --history-project <n>   messages of the project history pages through (default 10000)
@@ -80,7 +80,6 @@ function fromArgs(argv: readonly string[]): BenchOptions {
     naiveMessages: integer('naive-messages', values['naive-messages'], 50, 1, 10_000),
     longStream: integer('long-stream', values['long-stream'], 10_000, 1, 1_000_000),
     samples: integer('samples', values.samples, quick ? 60 : 300, 5, 100_000),
-    bulkRows: integer('bulk-rows', values['bulk-rows'], quick ? 20_000 : 200_000, 1_000, 10_000_000),
     ...readSide(values, quick),
     only: values.only
       ?.split(',')
@@ -108,6 +107,8 @@ function readSide(values: Values, quick: boolean) {
     throw new UsageError(`--history-messages must be at least --history-project (${historyProject})`);
   return {
     historyMessages,
+    // The rebuild's ceiling is measured at the rebuild's size: a larger table inserts more slowly.
+    bulkRows: integer('bulk-rows', raw('bulk-rows'), historyMessages, 1_000, 20_000_000),
     historyProject,
     lagRate: integer('lag-rate', raw('lag-rate'), 1_000, 1, 20_000),
     lagProjects: integer('lag-projects', raw('lag-projects'), 500, 1, 100_000),
