@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       BODY_LIMIT_BYTES: '2048',
       STATE_CACHE_MB: '8',
+      APPEND_CONCURRENCY: '3',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       bodyLimitBytes: 2048,
       stateCacheBytes: 8 * 1024 * 1024,
+      appendConcurrency: 3,
     });
   });
 
@@ -40,6 +42,7 @@ describe('loadConfig', () => {
     ['EVENT_STORE', 'kafka'],
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT_BYTES', '-1'],
+    ['APPEND_CONCURRENCY', '0'],
   ])('rejects %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));

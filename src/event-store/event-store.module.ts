@@ -11,7 +11,12 @@ import { PostgresEventStore } from './postgres/postgres-event-store.js';
 @Global()
 @Module({
   providers: [
-    { provide: EVENT_STORE, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new PostgresEventStore(pool) },
+    {
+      provide: EVENT_STORE,
+      inject: [PG_POOL, CONFIG],
+      useFactory: (pool: pg.Pool, config: Config) =>
+        new PostgresEventStore(pool, { maxConcurrentAppends: config.appendConcurrency }),
+    },
   ],
   exports: [EVENT_STORE],
 })
