@@ -126,7 +126,9 @@ describe('POST /v1/projects/{projectId}/messages', () => {
 
   it('400 for malformed JSON, 415 for a body that is not JSON, 413 past 1 MiB', async () => {
     const p = projectId();
-    expectProblem(await post(`/v1/projects/${p}/messages`, '{"content": "x"'), 400);
+    const malformed = await post(`/v1/projects/${p}/messages`, '{"content": "x"');
+    expectProblem(malformed, 400);
+    expect(malformed.body.type).toBe('/problems/malformed-json');
     expectProblem(
       await post(`/v1/projects/${p}/messages`, 'content=x', { 'content-type': 'text/plain' }),
       415,

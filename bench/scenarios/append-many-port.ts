@@ -10,7 +10,11 @@ import { newPool } from '../postgres.js';
 /** The service's default DATABASE_POOL_SIZE. */
 const POOL_SIZE = 20;
 
-export function userMessaged(projectId: string, content: string): NewEvent {
+export function userMessaged(
+  projectId: string,
+  content: string,
+  createdAt = new Date().toISOString(),
+): NewEvent {
   const messageId = randomUUID();
   return {
     id: messageId,
@@ -21,7 +25,7 @@ export function userMessaged(projectId: string, content: string): NewEvent {
       content,
       imageUrls: [],
       createdBy: null,
-      createdAt: new Date().toISOString(),
+      createdAt,
     },
     metadata: { correlationId: messageId, causationId: null, userId: null, schemaVersion: 1 },
   };

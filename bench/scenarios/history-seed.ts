@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { NewEvent } from '../../src/event-store/event-store.port.js';
 import { delay } from '../processes.js';
 import { newClient } from '../postgres.js';
 import type { BenchContext } from '../types.js';
-import { openEventStore } from './append-many-port.js';
+import { openEventStore, userMessaged } from './append-many-port.js';
 import { startService } from './service.js';
 
 /**
@@ -40,23 +38,6 @@ export function seededHistory(context: BenchContext): Promise<SeededHistory | st
   return (seeded ??= seed(context));
 }
 
-function userMessaged(projectId: string, n: number, createdAt: string): NewEvent {
-  const messageId = randomUUID();
-  return {
-    id: messageId,
-    type: 'UserMessaged',
-    data: {
-      messageId,
-      projectId,
-      content: `history message ${n}`,
-      imageUrls: [],
-      createdBy: null,
-      createdAt,
-    },
-    metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
-  };
-}
-
 /**
  * Appends of CHUNK events, each project's spread over the whole log (ordered by how far through
  * its project each chunk is), so that the log interleaves projects as live traffic would.
@@ -90,7 +71,7 @@ async function appendLog(url: string, total: number, bigProject: number): Promis
         const from = written.get(item.projectId) ?? 0;
         written.set(item.projectId, from + item.count);
         const events = Array.from({ length: item.count }, (_, i) =>
-          userMessaged(item.projectId, from + i, createdAt),
+          userMessaged(item.projectId, `history message ${from + i}`, createdAt),
         );
         const stream = `conversation-${item.projectId}`;
         const expected = from === 0 ? 'no_stream' : BigInt(from - 1);

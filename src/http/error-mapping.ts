@@ -59,9 +59,11 @@ export function toProblem(error: unknown): Problem {
   if (isDatabaseUnavailable(error)) {
     return new Problem(503, 'database-unavailable', 'The database is unreachable', { retryAfterSeconds: 2 });
   }
-  const fastify = fastifyProblem(error);
-  if (fastify) return fastify;
   if (error instanceof HttpException && error.getStatus() < 500) {
+    // Nest wraps what Fastify rejects before a route runs (body parsing), keeping it as the cause.
+    const code = (error.cause as { code?: unknown } | undefined)?.code;
+    const known = typeof code === 'string' ? FASTIFY_PROBLEMS[code] : undefined;
+    if (known) return new Problem(...known);
     const status = error.getStatus();
     const [kind, detail] = HTTP_PROBLEMS[status] ?? ['bad-request', error.message];
     return new Problem(status, kind, detail);
@@ -69,7 +71,7 @@ export function toProblem(error: unknown): Problem {
   return new Problem(500, 'internal', 'An unexpected error occurred');
 }
 
-/** Errors the framework raises before a route runs (routing, body parsing). */
+/** Routing errors, and body errors without a Fastify code of their own. */
 const HTTP_PROBLEMS: Record<number, [string, string]> = {
   404: ['not-found', 'No such resource'],
   405: ['method-not-allowed', 'Method not allowed on this resource'],
@@ -90,17 +92,4 @@ function isDatabaseUnavailable(error: unknown): boolean {
     typeof message === 'string' &&
     /^Connection terminated|timeout exceeded when trying to connect/.test(message)
   );
-}
-
-function fastifyProblem(error: unknown): Problem | undefined {
-  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
-  const known = typeof code === 'string' ? FASTIFY_PROBLEMS[code] : undefined;
-  if (known) return new Problem(...known);
-  if (error instanceof SyntaxError && statusCode === 400) {
-    return new Problem(400, 'malformed-json', 'The body is not valid JSON');
-  }
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && typeof code === 'string') {
-    return new Problem(statusCode, 'bad-request', 'The request could not be read');
-  }
-  return undefined;
 }
