@@ -1,29 +1,104 @@
 import { type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { type Config, type LogLevel } from './config/config.js';
-import { ProblemFilter } from './http/problem.filter.js';
+import { answerClientError } from './http/client-errors.js';
+import { useJsonBodyParser } from './http/json-body.js';
+import { Problem } from './http/problem.js';
+import { ProblemFilter, sendProblem } from './http/problem.filter.js';
+import { RouteMethods } from './http/routes.js';
 import { createValidationPipe, JsonObjectBodyPipe } from './http/validation.js';
 
 const NEST_LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const RANK: Record<LogLevel, number> = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
 
+/** How often Node looks for requests past their headers or request timeout. */
+const TIMEOUT_CHECK_INTERVAL_MS = 250;
+
+/** Knows from the first step of Nest's shutdown that the service is draining. */
+class DrainAwareFastifyAdapter extends FastifyAdapter {
+  draining = false;
+
+  override beforeClose(): void {
+    this.draining = true;
+    super.beforeClose();
+  }
+}
+
 export async function createApp(config: Config): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const adapter = new DrainAwareFastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
-    // A projectId longer than the contract allows is a 400 from validation, not a 414 from the router.
+    // A projectId up to this long reaches validation (a 400 naming the field); a longer one is a
+    // 400 from frameworkErrors below.
     routerOptions: { maxParamLength: 1000 },
     logger: false,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    clientErrorHandler: answerClientError,
+    // Requests that arrive while the service drains get a problem from the hook below instead.
+    return503OnClosing: false,
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new Problem(
+              400,
+              'invalid-path-parameter',
+              'A path parameter is longer than any valid identifier (a projectId is at most 100 characters, a messageId is a UUID)',
+            )
+          : new Problem(400, 'malformed-url', 'The URL is not validly percent-encoded');
+      sendProblem(problem, request, reply, { instance: false });
+    },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: NEST_LEVELS.slice(0, RANK[config.logLevel] + 1),
-    // Fastify's own JSON parser only: no urlencoded bodies.
-    bodyParser: false,
-  });
-  const fastify = app.getHttpAdapter().getInstance();
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  fastify.server.maxConnections = config.maxConnections;
+  const routes = new RouteMethods();
+  routes.listen(fastify);
+  useJsonBodyParser(fastify);
   // Only JSON bodies: anything else is a 415 rather than a string handed to validation.
   fastify.removeContentTypeParser(['text/plain']);
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (adapter.draining) {
+      void reply.header('Connection', 'close');
+      sendProblem(
+        new Problem(503, 'shutting-down', 'This instance is shutting down; retry on another', {
+          retryAfterSeconds: 1,
+        }),
+        request,
+        reply,
+      );
+      return;
+    }
+    if (request.is404) {
+      const allowed = routes.allowedAt(request.url.split('?')[0] ?? '');
+      if (allowed.length > 0) {
+        void reply.header('Allow', allowed.join(', '));
+        sendProblem(
+          new Problem(
+            405,
+            'method-not-allowed',
+            `${request.method} is not allowed here; use ${allowed.join(', ')}`,
+          ),
+          request,
+          reply,
+        );
+        return;
+      }
+    }
+    done();
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: NEST_LEVELS.slice(0, RANK[config.logLevel] + 1),
+    // The JSON parser above only: no urlencoded bodies.
+    bodyParser: false,
+  });
   app.useGlobalPipes(new JsonObjectBodyPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   await app.init();

@@ -24,6 +24,14 @@ export interface Config {
   appendConcurrency: number;
   /** Longest silence on a live (SSE) stream before a comment line keeps it open. */
   sseHeartbeatMs: number;
+  /** Most time to receive a whole request, headers and body; then 408 and the connection closes. */
+  requestTimeoutMs: number;
+  /** Most time to receive a request's headers. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; connections past it are closed at once. */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -57,7 +65,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stateCacheBytes: read.integer('STATE_CACHE_MB', 256, 1, 65_536) * 1024 * 1024,
     appendConcurrency: read.integer('APPEND_CONCURRENCY', 1, 1, 64),
     sseHeartbeatMs: read.integer('SSE_HEARTBEAT_MS', 15_000, 10, 15_000),
+    requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    headersTimeoutMs: read.integer('HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
+    maxConnections: read.integer('MAX_CONNECTIONS', 10_000, 1, 1_000_000),
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    problems.push(
+      `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
+    );
+  }
   if (config.eventStore === 'eventstoredb') {
     problems.push('EVENT_STORE: "eventstoredb" is not available in this version; use "postgres"');
   }

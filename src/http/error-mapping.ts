@@ -26,6 +26,8 @@ const FASTIFY_PROBLEMS: Record<string, [number, string, string]> = {
  */
 export function toProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
+  // Nest wraps what a body parser refused before any route ran, keeping it as the cause.
+  if (error instanceof HttpException && error.cause instanceof Problem) return error.cause;
   if (error instanceof MessageIdConflictError) return new Problem(409, 'message-id-conflict', error.message);
   if (error instanceof CompletionConflictError) return new Problem(409, 'completion-conflict', error.message);
   if (error instanceof ReplyToNotFoundError) {

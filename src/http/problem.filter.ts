@@ -5,7 +5,12 @@ import { PROBLEM_CONTENT_TYPE } from './problem.js';
 
 const logger = new Logger('HTTP');
 
-export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+export function sendProblem(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { instance?: boolean } = {},
+): void {
   const problem = toProblem(error);
   if (problem.status >= 500) {
     logger.error(`${request.method} ${request.url} → ${problem.status}: ${describe(error)}`);
@@ -15,7 +20,7 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   void reply
     .status(problem.status)
     .header('Content-Type', PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problem.body(request.url.split('?')[0])));
+    .send(JSON.stringify(problem.body(options.instance === false ? undefined : request.url.split('?')[0])));
 }
 
 function describe(error: unknown): string {

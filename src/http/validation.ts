@@ -14,18 +14,30 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
+/**
+ * Constraints that say a value has the wrong type. When one fails, the field's other constraints
+ * (a length, a format) say nothing useful about that value and are left out.
+ */
+const TYPE_CONSTRAINTS = new Set(['isString', 'isArray', 'isObject', 'isIn', 'isUuid']);
+
 function flatten(errors: ValidationError[], prefix: string): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    const constraints = Object.entries(error.constraints ?? {});
+    const typeErrors = constraints.filter(([name]) => TYPE_CONSTRAINTS.has(name));
+    const own = (typeErrors.length > 0 ? typeErrors : constraints).map(([, message]) => ({ field, message }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
 
-/** A JSON body that is not an object (an array, a string, null) never reaches a DTO. */
+/**
+ * A JSON body that is not an object (an array, a string, null) never reaches a DTO. No body at
+ * all is an empty object: a command whose fields are all optional needs none.
+ */
 @Injectable()
 export class JsonObjectBodyPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'body' && value === undefined) return {};
     if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new Problem(400, 'validation', 'The request body must be a JSON object');
     }
@@ -73,5 +85,19 @@ export class MessageIdPipe implements PipeTransform<string, string> {
       });
     }
     return value.toLowerCase();
+  }
+}
+
+/** The body of a request that takes no fields: `{}` or none at all. */
+@Injectable()
+export class NoFieldsPipe implements PipeTransform<Record<string, unknown>, Record<string, never>> {
+  transform(value: Record<string, unknown>): Record<string, never> {
+    const fields = Object.keys(value);
+    if (fields.length > 0) {
+      throw new Problem(400, 'validation', 'This request takes no fields', {
+        errors: fields.map((field) => ({ field, message: `property ${field} should not exist` })),
+      });
+    }
+    return {};
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Head, Headers, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { integerParam } from '../../conversation/http/request-parsing.js';
 import { ProjectIdPipe } from '../../http/validation.js';
@@ -17,6 +17,15 @@ const SSE_HEADERS = {
 @Controller('v1/projects/:projectId/live')
 export class LiveController {
   constructor(private readonly live: LiveService) {}
+
+  /**
+   * The stream's headers without the stream. Declared before the GET route, which would otherwise
+   * lend HEAD its never-ending handler.
+   */
+  @Head()
+  head(@Param('projectId', ProjectIdPipe) _projectId: string, @Res() reply: FastifyReply): void {
+    void reply.status(200).headers(SSE_HEADERS).send();
+  }
 
   /** Server-sent events of the project's message changes; see GET .../live in API.md. */
   @Get()

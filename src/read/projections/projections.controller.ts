@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { NoFieldsPipe } from '../../http/validation.js';
 import { type ProjectionStatus, ProjectionsService } from './projections.service.js';
 
 @Controller('v1/projections')
@@ -12,7 +13,10 @@ export class ProjectionsController {
 
   @Post(':name/rebuild')
   @HttpCode(202)
-  rebuild(@Param('name') name: string): Promise<{ name: string; version: number }> {
+  rebuild(
+    @Param('name') name: string,
+    @Body(NoFieldsPipe) _body: Record<string, never>,
+  ): Promise<{ name: string; version: number }> {
     return this.projections.rebuild(name);
   }
 }
