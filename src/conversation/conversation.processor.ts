@@ -110,9 +110,25 @@ export class ConversationCommandProcessor {
   }
 
   private async process(streamName: string, jobs: Job[]): Promise<void> {
+    /** The revision at which the state was last read from the store (not merely cached). */
+    let confirmed: number | undefined;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const conversation = await this.load(streamName);
-      const { decisions, events } = decideAll(jobs, conversation.state());
+      let conversation = this.cache.get(streamName);
+      if (!conversation) {
+        conversation = await this.catchUp(streamName, new CachedConversation());
+        confirmed = conversation.revision;
+      }
+      let { decisions, events } = decideAll(jobs, conversation.state());
+      if (events.length === 0 && confirmed !== conversation.revision) {
+        // Nothing to append means no expected-revision check: an error, a precondition failure or
+        // a retry's answer decided from the cache alone may be stale, since another instance may
+        // have appended. Catch up (only the newer events) and decide again.
+        const cachedRevision = conversation.revision;
+        await this.catchUp(streamName, conversation);
+        confirmed = conversation.revision;
+        if (conversation.revision !== cachedRevision)
+          ({ decisions, events } = decideAll(jobs, conversation.state()));
+      }
       if (events.length === 0) return settle(decisions, false, conversation.revision);
 
       const expected: ExpectedRevision =
@@ -122,6 +138,7 @@ export class ConversationCommandProcessor {
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         await this.catchUp(streamName, conversation);
+        confirmed = conversation.revision;
         await pause(attempt);
         continue;
       }
@@ -157,10 +174,6 @@ export class ConversationCommandProcessor {
         });
       }
     }
-  }
-
-  private async load(streamName: string): Promise<CachedConversation> {
-    return this.cache.get(streamName) ?? this.catchUp(streamName, new CachedConversation());
   }
 
   /** Folds in what the store has beyond the cached revision; a failure drops the entry. */
