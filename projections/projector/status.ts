@@ -63,9 +63,13 @@ export async function projectionState(
   return statusOf(generations, await hasActiveProjector(db, projection.name));
 }
 
+/** A rebuild under way shows, unless it has stopped on an error while the live generation has too. */
 function statusOf(generations: readonly Generation[], active: boolean): ProjectionStatus['status'] {
-  if (generations.some((g) => g.state === 'building')) return 'rebuilding';
-  if (generations.find((g) => g.state === 'live')?.failed) return 'failed';
+  const live = generations.find((g) => g.state === 'live');
+  const building = generations.find((g) => g.state === 'building');
+  if (building && !building.failed) return 'rebuilding';
+  if (live?.failed) return 'failed';
+  if (building) return 'rebuilding';
   return active ? 'running' : 'stopped';
 }
 
