@@ -128,6 +128,22 @@ describe('npm run projections -- <command>', () => {
     expect(result.code).toBe(0);
   });
 
+  it('replay of a project with no events: the read model is left as it is, and the command says so', async () => {
+    const p = projectId('cli-empty');
+    const before = await db.query(`SELECT count(*)::int AS n FROM rm_projects`);
+    const result = await cli(['replay', p]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `conversation-${p} has no events: nothing to replay; the read model is unchanged`,
+    );
+    const { rows } = await db.query(`SELECT * FROM rm_projects WHERE project_id = $1`, [p]);
+    expect(rows).toEqual([]);
+    expect((await db.query(`SELECT count(*)::int AS n FROM rm_projects`)).rows).toEqual(before.rows);
+    const verified = await cli(['verify']);
+    expect(verified.stdout).toContain('the read model agrees with the log');
+    expect(verified.code).toBe(0);
+  });
+
   it('verify names tampered rows and exits non-zero; replay repairs the project; verify passes again', async () => {
     const [p, q] = projects as [string, string];
     const before = await history(p);
