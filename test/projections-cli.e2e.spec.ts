@@ -290,6 +290,8 @@ describe("replay's transaction and the projector's, on one project", () => {
       0n,
     );
     const [reserved, completed] = await store.readStream(stream);
+    // The service's projector applies these too: let it finish, or it could commit between the deletes.
+    await history(p, 1);
     const { generation } = await liveGeneration();
     await db.query(`DELETE FROM rm_projects_g${generation} WHERE project_id = $1`, [p]);
     await db.query(`DELETE FROM rm_messages_g${generation} WHERE project_id = $1`, [p]);
