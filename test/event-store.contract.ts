@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   DuplicateEventIdError,
   type EventStore,
+  EventStoreUnavailableError,
   type NewEvent,
   type RecordedEvent,
   WrongExpectedVersionError,
@@ -23,6 +24,8 @@ export interface ContractSubject {
   /** Opens a long transaction that writes something else; resolves to its end. */
   unrelatedTransaction?(): Promise<() => Promise<void>>;
   cleanup(): Promise<void>;
+  /** A store of this adapter configured to reach a server that is not there. */
+  unreachable?(): Promise<{ store: EventStore; cleanup(): Promise<void> }>;
 }
 
 function event(type = 'Happened', data: Record<string, unknown> = {}): NewEvent {
@@ -216,6 +219,22 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
         ]);
         expect(rejected).toHaveLength(2);
         expect(await store.readStream(other)).toHaveLength(8);
+      });
+    });
+
+    describe('ping', () => {
+      it('answers while the store is reachable', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+
+      it('rejects with EventStoreUnavailableError when the store cannot be reached', async () => {
+        if (!s.unreachable) return;
+        const unreachable = await s.unreachable();
+        try {
+          await expect(unreachable.store.ping()).rejects.toBeInstanceOf(EventStoreUnavailableError);
+        } finally {
+          await unreachable.cleanup();
+        }
       });
     });
 

@@ -4,6 +4,7 @@ import { eventStoreMigrations } from '../src/event-store/postgres/event-store.sc
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { type DelayedAppend, eventStoreContract } from './event-store.contract.js';
 import { createTestDatabase } from './support/database.js';
+import { freePort } from './support/ports.js';
 
 eventStoreContract('PostgreSQL', async () => {
   const pool = new pg.Pool({ connectionString: await createTestDatabase('contract'), max: 40 });
@@ -47,6 +48,20 @@ eventStoreContract('PostgreSQL', async () => {
     async cleanup() {
       await store.close();
       await pool.end();
+    },
+    async unreachable() {
+      const nowhere = new pg.Pool({
+        connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/nowhere`,
+        connectionTimeoutMillis: 2_000,
+      });
+      const unreachable = new PostgresEventStore(nowhere);
+      return {
+        store: unreachable,
+        async cleanup() {
+          await unreachable.close();
+          await nowhere.end();
+        },
+      };
     },
   };
 });

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { messagesProjection } from '../projections/messages/messages.projection.js';
+import { loadGenerations, requestRebuild } from '../projections/projector/generations.js';
+import { Projector } from '../projections/projector/projector.js';
 import { type NewEvent, streamNameOf } from '../src/event-store/event-store.port.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
@@ -124,6 +126,22 @@ describe('npm run projections -- <command>', () => {
     expect(result.stdout).toContain('the read model agrees with the log');
     expect(result.stdout).toMatch(/12 events read, 9 messages in 3 projects expected, 9 rows found/);
     expect(result.code).toBe(0);
+  });
+
+  it('replay of a project with no events: the read model is left as it is, and the command says so', async () => {
+    const p = projectId('cli-empty');
+    const before = await db.query(`SELECT count(*)::int AS n FROM rm_projects`);
+    const result = await cli(['replay', p]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `conversation-${p} has no events: nothing to replay; the read model is unchanged`,
+    );
+    const { rows } = await db.query(`SELECT * FROM rm_projects WHERE project_id = $1`, [p]);
+    expect(rows).toEqual([]);
+    expect((await db.query(`SELECT count(*)::int AS n FROM rm_projects`)).rows).toEqual(before.rows);
+    const verified = await cli(['verify']);
+    expect(verified.stdout).toContain('the read model agrees with the log');
+    expect(verified.code).toBe(0);
   });
 
   it('verify names tampered rows and exits non-zero; replay repairs the project; verify passes again', async () => {
@@ -272,6 +290,8 @@ describe("replay's transaction and the projector's, on one project", () => {
       0n,
     );
     const [reserved, completed] = await store.readStream(stream);
+    // The service's projector applies these too: let it finish, or it could commit between the deletes.
+    await history(p, 1);
     const { generation } = await liveGeneration();
     await db.query(`DELETE FROM rm_projects_g${generation} WHERE project_id = $1`, [p]);
     await db.query(`DELETE FROM rm_messages_g${generation} WHERE project_id = $1`, [p]);
@@ -305,5 +325,62 @@ describe("replay's transaction and the projector's, on one project", () => {
       [p],
     );
     expect(rows).toEqual([{ status: 'success', content: 'done', revision: '1', project_revision: '1' }]);
+  });
+});
+
+describe('status with a failed projection', () => {
+  it('still prints the table, with the last error, and exits 1', async () => {
+    const url = await createTestDatabase('projections_cli_failed');
+    const healthy = await cli(['status'], { DATABASE_URL: url }); // also sets the schema up
+    expect(healthy.stdout).toMatch(/^messages +1 +stopped /m);
+    expect(healthy.code).toBe(0);
+
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    const store = new PostgresEventStore(pool);
+    const projector = new Projector(url, store, messagesProjection, { pollMs: 50, standbyRetryMs: 100 });
+    try {
+      const p = projectId('cli-poison');
+      const event = (content: unknown): NewEvent => ({
+        id: randomUUID(),
+        type: 'UserMessaged',
+        data: {
+          messageId: randomUUID(),
+          projectId: p,
+          content,
+          imageUrls: [],
+          createdBy: null,
+          createdAt: new Date().toISOString(),
+        },
+        metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
+      });
+      await store.append(streamNameOf(p), [event('fine'), event(42)], 'no_stream');
+      projector.start();
+      const failed = async (state: 'live' | 'building') => {
+        const deadline = Date.now() + 10_000;
+        const stopped = async () =>
+          (await loadGenerations(pool, 'messages')).some((g) => g.state === state && g.failed);
+        while (!(await stopped()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(await stopped()).toBe(true);
+      };
+      await failed('live');
+
+      const result = await cli(['status'], { DATABASE_URL: url });
+      expect(result.stdout).toMatch(
+        new RegExp(`^messages +1 +failed +\\S+ +1 +- +.*conversation-${p}@1`, 'm'),
+      );
+      expect(result.stderr).toContain('messages has failed');
+      expect(result.code).toBe(1);
+
+      // A rebuild that stops at the same event does not hide the failure.
+      const client = await pool.connect();
+      await requestRebuild(client, messagesProjection).finally(() => client.release());
+      await failed('building');
+      const again = await cli(['status'], { DATABASE_URL: url });
+      expect(again.stdout).toMatch(/^messages +1 +failed /m);
+      expect(again.code).toBe(1);
+    } finally {
+      await projector.stop();
+      await pool.end();
+    }
   });
 });

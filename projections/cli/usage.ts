@@ -14,7 +14,8 @@ Projections: ${PROJECTIONS.map((p) => p.name).join(', ')}
 
 Connects to DATABASE_URL, or else to the embedded PostgreSQL under DATA_DIR (default .data),
 starting it when no service is running.
-Exit status: 0 done, 1 failed, 2 bad usage, 3 verify found differences, 130 interrupted.`;
+Exit status: 0 done, 1 failed (status: a projection has failed), 2 bad usage,
+3 verify found differences, 130 interrupted.`;
 
 export type Command =
   | { name: 'help' }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { EventStore } from '../../src/event-store/event-store.port.js';
 import { type Projection } from '../projection.js';
-import { loadGenerations } from './generations.js';
+import { type Generation, loadGenerations } from './generations.js';
 import { PROJECTOR_LOCK_CLASS } from './projector.js';
 
 export interface ProjectionStatus {
@@ -34,12 +34,10 @@ export async function projectionStatus(
   const generations = await loadGenerations(db, projection.name);
   const live = generations.find((g) => g.state === 'live');
   const building = generations.find((g) => g.state === 'building');
-  const active = await hasActiveProjector(db, projection.name);
-  const status = building ? 'rebuilding' : live?.failed ? 'failed' : active ? 'running' : 'stopped';
   return {
     name: projection.name,
     version: live?.version ?? projection.version,
-    status,
+    status: statusOf(generations, await hasActiveProjector(db, projection.name)),
     position: live?.position ?? null,
     lag: await store.countAfter(live?.position ?? undefined, LAG_CAP),
     lastError: live?.lastError ?? building?.lastError ?? null,
@@ -54,6 +52,25 @@ export async function projectionStatus(
         }
       : null,
   };
+}
+
+/** The status alone, without counting the lag: cheap enough for a readiness check. */
+export async function projectionState(
+  db: pg.Pool | pg.ClientBase,
+  projection: Projection,
+): Promise<ProjectionStatus['status']> {
+  const generations = await loadGenerations(db, projection.name);
+  return statusOf(generations, await hasActiveProjector(db, projection.name));
+}
+
+/** A rebuild under way shows, unless it has stopped on an error while the live generation has too. */
+function statusOf(generations: readonly Generation[], active: boolean): ProjectionStatus['status'] {
+  const live = generations.find((g) => g.state === 'live');
+  const building = generations.find((g) => g.state === 'building');
+  if (building && !building.failed) return 'rebuilding';
+  if (live?.failed) return 'failed';
+  if (building) return 'rebuilding';
+  return active ? 'running' : 'stopped';
 }
 
 /** Whether some instance, anywhere, holds the projection's election lock. */

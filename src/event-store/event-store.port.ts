@@ -69,6 +69,8 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
   /** How many events of the global log lie after a position (all when omitted), counting up to `cap`. */
   countAfter(position: string | undefined, cap: number): Promise<number>;
+  /** Resolves once the store has answered a trivial read; rejects when it cannot (readiness checks). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,17 @@ export interface ProblemBody {
   instance?: string;
   errors?: FieldError[];
   currentRevision?: number;
+  /** Extension of the readiness problem: the outcome of each check. */
+  checks?: Record<string, 'ok' | 'failed'>;
+}
+
+/** What a problem carries beyond its status, kind and detail. */
+export interface ProblemExtras {
+  errors?: FieldError[];
+  currentRevision?: number;
+  checks?: ProblemBody['checks'];
+  /** Sent as the Retry-After header, not in the body. */
+  retryAfterSeconds?: number;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -39,7 +50,7 @@ export class Problem extends Error {
     /** Short, stable kind, e.g. "validation"; becomes the type URI. */
     readonly kind: string,
     detail: string,
-    readonly extra: { errors?: FieldError[]; currentRevision?: number; retryAfterSeconds?: number } = {},
+    readonly extra: ProblemExtras = {},
   ) {
     super(detail);
   }
@@ -54,6 +65,7 @@ export class Problem extends Error {
     if (instance !== undefined) body.instance = instance;
     if (this.extra.errors) body.errors = this.extra.errors;
     if (this.extra.currentRevision !== undefined) body.currentRevision = this.extra.currentRevision;
+    if (this.extra.checks) body.checks = this.extra.checks;
     return body;
   }
 }

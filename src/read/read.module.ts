@@ -28,7 +28,7 @@ import { ProjectionsService } from './projections/projections.service.js';
     MessageChangeReader,
     LiveService,
   ],
-  exports: [NotificationHub],
+  exports: [NotificationHub, ProjectionsService],
 })
 export class ReadModule implements OnModuleInit {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}

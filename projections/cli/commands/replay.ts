@@ -21,6 +21,12 @@ interface Replayed {
 /** Rebuilds one project's rows, in every projection that can forget a stream, from its stream. */
 export async function replay(cli: Cli, projectId: string): Promise<number> {
   const streamName = streamNameOf(projectId);
+  if ((await cli.db.store.streamRevision(streamName)) < 0n) {
+    // No projection holds anything of a stream without events: there is nothing to rebuild, and
+    // forgetting it would leave a row of its own behind.
+    cli.print(`${streamName} has no events: nothing to replay; the read model is unchanged`);
+    return 0;
+  }
   for (const projection of PROJECTIONS) {
     if (!projection.forget) continue;
     throwIfInterrupted(cli.signal);

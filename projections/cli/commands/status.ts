@@ -4,15 +4,21 @@ import { type Cli } from '../context.js';
 import { count, table } from '../format.js';
 
 const HEADER = ['NAME', 'VERSION', 'STATUS', 'POSITION', 'LAG', 'REBUILD', 'LAST ERROR'];
+/** Exit status when a projection has failed, as for any command that failed. */
+export const PROJECTION_FAILED = 1;
 
-/** Every projection in a table, as GET /v1/projections reports them. */
+/** Every projection in a table, as GET /v1/projections reports them; exit 1 when one has failed. */
 export async function status(cli: Cli): Promise<number> {
   const statuses: ProjectionStatus[] = [];
   for (const projection of PROJECTIONS) {
     statuses.push(await projectionStatus(cli.db.pool, cli.db.store, projection));
   }
   cli.print(table([HEADER, ...statuses.map(row)]));
-  return 0;
+  const failed = statuses.filter((s) => s.status === 'failed');
+  for (const s of failed) {
+    cli.note(`${s.name} has failed: it stopped at an event it cannot apply (see LAST ERROR)`);
+  }
+  return failed.length > 0 ? PROJECTION_FAILED : 0;
 }
 
 function row(s: ProjectionStatus): string[] {

@@ -128,6 +128,10 @@ export class PostgresEventStore implements EventStore {
     return Number(rows[0]?.count ?? 0);
   }
 
+  async ping(): Promise<void> {
+    await this.query({ name: 'es_ping', text: 'SELECT 1 FROM es_events LIMIT 1' });
+  }
+
   /** The oldest transaction id of an append in flight, or the next transaction id if none is. */
   private async horizon(): Promise<bigint> {
     const { rows } = await this.query<{ next: string; oldest: string | null }>({

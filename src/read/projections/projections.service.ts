@@ -9,7 +9,11 @@ import type pg from 'pg';
 import { findProjection, PROJECTIONS } from '../../../projections/index.js';
 import { requestRebuild } from '../../../projections/projector/generations.js';
 import { Projector } from '../../../projections/projector/projector.js';
-import { type ProjectionStatus, projectionStatus } from '../../../projections/projector/status.js';
+import {
+  type ProjectionStatus,
+  projectionState,
+  projectionStatus,
+} from '../../../projections/projector/status.js';
 import { CONFIG } from '../../config/config.module.js';
 import { type Config } from '../../config/config.js';
 import { PG_POOL } from '../../database/database.module.js';
@@ -45,6 +49,12 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
 
   async list(): Promise<ProjectionStatus[]> {
     return Promise.all(PROJECTIONS.map((projection) => this.status(projection.name)));
+  }
+
+  /** Names of the projections whose status is `failed` (stopped at an event they cannot apply). */
+  async failed(): Promise<string[]> {
+    const states = await Promise.all(PROJECTIONS.map((projection) => projectionState(this.pool, projection)));
+    return PROJECTIONS.filter((_, i) => states[i] === 'failed').map((projection) => projection.name);
   }
 
   async status(name: string): Promise<ProjectionStatus> {
