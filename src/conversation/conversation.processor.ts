@@ -138,7 +138,6 @@ export class ConversationCommandProcessor {
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         await this.catchUp(streamName, conversation);
-        confirmed = conversation.revision;
         await pause(attempt);
         continue;
       }
