@@ -179,6 +179,19 @@ describe('preconditions', () => {
     expect(again.body.currentRevision).toBe(0);
   });
 
+  it('a retry of a pinned write answers 200 with the original, even once the pin is stale', async () => {
+    const p = projectId();
+    const body = { id: randomUUID(), content: 'pinned' };
+    const created = await post(`/v1/projects/${p}/messages`, body, { 'if-match': '"-1"' });
+    expect(created.status).toBe(201);
+    await post(`/v1/projects/${p}/messages`, { content: 'later' });
+    const retry = await post(`/v1/projects/${p}/messages`, body, { 'if-match': '"-1"' });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(created.body);
+    expect(retry.headers.get('etag')).toBe('"1"');
+    expect(retry.headers.get('location')).toBeNull();
+  });
+
   it('400 for a malformed If-Match or If-None-Match', async () => {
     const p = projectId();
     expectProblem(await post(`/v1/projects/${p}/messages`, { content: 'a' }, { 'if-match': '3' }), 400);

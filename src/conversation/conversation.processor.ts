@@ -30,8 +30,9 @@ export interface CommandContext {
 }
 
 export interface CommandOutcome {
+  /** Whether this command's own events were appended (false for a retry of a stored command). */
   appended: boolean;
-  /** Stream revision after the append (or now, when nothing was appended). */
+  /** Stream revision after this command's events (or where it found the stream, for a retry). */
   revision: number;
   /** The messages the command names, as the command left them. */
   messages: Message[];
@@ -60,9 +61,17 @@ interface Decision {
   job: Job;
   error?: unknown;
   messages: Message[];
+  /** Whether this command's own events are in the append. */
+  appends: boolean;
+  /** The stream revision after this command: after its own events, or where it found the stream. */
+  revision: number;
 }
 
-const MAX_ATTEMPTS = 20;
+/**
+ * How long a command keeps retrying a race it loses to other instances. Bounded in time, not in
+ * attempts: under sustained contention that the store can serve, every command gets through.
+ */
+const RETRY_FOR_MS = 10_000;
 const MAX_COMMANDS_PER_APPEND = 128;
 const READ_PAGE = 1000;
 
@@ -112,7 +121,8 @@ export class ConversationCommandProcessor {
   private async process(streamName: string, jobs: Job[]): Promise<void> {
     /** The revision at which the state was last read from the store (not merely cached). */
     let confirmed: number | undefined;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const deadline = Date.now() + RETRY_FOR_MS;
+    for (let attempt = 1; ; attempt++) {
       let conversation = this.cache.get(streamName);
       if (!conversation) {
         conversation = await this.catchUp(streamName, new CachedConversation());
@@ -129,7 +139,7 @@ export class ConversationCommandProcessor {
         if (conversation.revision !== cachedRevision)
           ({ decisions, events } = decideAll(jobs, conversation.state()));
       }
-      if (events.length === 0) return settle(decisions, false, conversation.revision);
+      if (events.length === 0) return settle(decisions, false);
 
       const expected: ExpectedRevision =
         conversation.revision < 0 ? 'no_stream' : BigInt(conversation.revision);
@@ -138,15 +148,19 @@ export class ConversationCommandProcessor {
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         await this.catchUp(streamName, conversation);
+        if (Date.now() >= deadline) {
+          throw new ConcurrencyExhaustedError(
+            `${streamName}: still conflicting after ${attempt} attempts in ${RETRY_FOR_MS} ms`,
+          );
+        }
         await pause(attempt);
         continue;
       }
       const before = conversation.bytes;
       for (const { event } of events) conversation.apply(event, conversation.revision + 1);
       this.cache.track(streamName, conversation, before);
-      return settle(decisions, true, conversation.revision);
+      return settle(decisions, true);
     }
-    throw new ConcurrencyExhaustedError(`${streamName}: still conflicting after ${MAX_ATTEMPTS} attempts`);
   }
 
   /**
@@ -201,25 +215,52 @@ function decideAll(jobs: Job[], initial: ConversationState) {
   const decisions: Decision[] = [];
   const events: { event: ConversationEvent; job: Job }[] = [];
   for (const job of jobs) {
-    try {
-      checkPrecondition(job.context.precondition, state.revision);
-      for (const event of decide(job.command, state)) {
-        state = evolve(state, event);
-        events.push({ event, job });
-      }
-      const messages = messageIdsOf(job.command).map((id) => state.messages.get(id)?.message);
-      decisions.push({ job, messages: messages.filter((message) => message !== undefined) });
-    } catch (error) {
-      decisions.push({ job, error, messages: [] });
+    const decided = decideOne(job, state);
+    if ('error' in decided) {
+      decisions.push({ job, error: decided.error, messages: [], appends: false, revision: state.revision });
+      continue;
     }
+    for (const event of decided.events) {
+      state = evolve(state, event);
+      events.push({ event, job });
+    }
+    const messages = messageIdsOf(job.command).map((id) => state.messages.get(id)?.message);
+    decisions.push({
+      job,
+      messages: messages.filter((message) => message !== undefined),
+      appends: decided.events.length > 0,
+      revision: state.revision,
+    });
   }
   return { decisions, events };
 }
 
-function settle(decisions: Decision[], appended: boolean, revision: number): void {
-  for (const { job, error, messages } of decisions) {
+/**
+ * A retry (nothing left to append: the same id and content are already stored) succeeds whatever
+ * its precondition says, since the id makes it safe; any other command meets its precondition
+ * before its domain errors are told.
+ */
+function decideOne(job: Job, state: ConversationState): { events: ConversationEvent[] } | { error: unknown } {
+  let decided: { events: ConversationEvent[] } | { error: unknown };
+  try {
+    decided = { events: decide(job.command, state) };
+  } catch (error) {
+    decided = { error };
+  }
+  if ('events' in decided && decided.events.length === 0) return decided;
+  try {
+    checkPrecondition(job.context.precondition, state.revision);
+  } catch (error) {
+    return { error };
+  }
+  return decided;
+}
+
+/** Each command hears its own outcome, also when it shared an append with others. */
+function settle(decisions: Decision[], appended: boolean): void {
+  for (const { job, error, messages, appends, revision } of decisions) {
     if (error !== undefined) job.reject(error);
-    else job.resolve({ appended, revision, messages });
+    else job.resolve({ appended: appended && appends, revision, messages });
   }
 }
 
@@ -250,6 +291,7 @@ function toNewEvent(event: ConversationEvent, context: CommandContext): NewEvent
 }
 
 function pause(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(50, 2 ** attempt);
+  // Exponential backoff with full jitter, capped, so racing instances spread out rather than collide again.
+  const ms = Math.random() * Math.min(100, 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
