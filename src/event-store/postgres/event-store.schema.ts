@@ -21,37 +21,26 @@ export const EXPECT_STREAM_EXISTS = -3n;
  */
 export const APPEND_LOCK_CLASS = 7_401_326;
 
-export const eventStoreMigrations: Migration[] = [
-  {
-    id: 1,
-    name: 'event store',
-    sql: `
-CREATE TABLE es_streams (
-  stream_name text PRIMARY KEY,
-  revision bigint NOT NULL
-);
+/**
+ * SQLSTATE of es_append_batch's refusal to run in a transaction that has already written
+ * (object_not_in_prerequisite_state).
+ */
+export const APPEND_GUARD_SQLSTATE = '55000';
 
-CREATE TABLE es_events (
-  global_position bigint GENERATED ALWAYS AS IDENTITY,
-  transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
-  stream_name text NOT NULL,
-  stream_revision bigint NOT NULL,
-  event_id uuid NOT NULL,
-  event_type text NOT NULL,
-  data jsonb NOT NULL,
-  metadata jsonb NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (stream_name, stream_revision),
-  CONSTRAINT es_events_event_id_key UNIQUE (event_id)
-);
-
-CREATE INDEX es_events_global_order ON es_events (transaction_id, global_position);
-
+/**
+ * Appends many (stream, expected revision, events) in one transaction.
+ *
+ * The rule for callers (the adapter keeps it: one autocommit statement per group): call it as the
+ * first write of a transaction, and once per transaction. It refuses to run otherwise, since a
+ * transaction id assigned before its stream locks would let the global log be read past an
+ * event that has yet to commit, and a second call would put a stream's revisions out of order.
+ */
+const APPEND_FUNCTION = `
 -- Appends many (stream, expected revision, events) in one transaction; the streams of one call
 -- are distinct. Each append is checked on its own: a failed expectation yields ok = false with
 -- the actual revision and does not affect the others. Expected: -1 no stream, -2 any, -3 stream
 -- exists, >= 0 exact. Notifies 'es_appended' with the stream names at commit.
-CREATE FUNCTION es_append_batch(
+CREATE OR REPLACE FUNCTION es_append_batch(
   p_streams text[], p_expected bigint[], p_counts int[],
   p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
 ) RETURNS TABLE (ok boolean, revision bigint, global_position bigint, transaction_id xid8)
@@ -59,6 +48,13 @@ LANGUAGE plpgsql AS $$
 DECLARE
   names text := array_to_string(p_streams, E'\n');
 BEGIN
+  -- The global order rests on the stream locks below coming before this transaction's id. A
+  -- transaction that already wrote (or already appended) has its id: refuse rather than break it.
+  IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+    RAISE EXCEPTION 'es_append_batch must be the first write of its transaction, and run once in it'
+      USING ERRCODE = '${APPEND_GUARD_SQLSTATE}';
+  END IF;
+
   -- In key order, so that two batches never wait for each other's locks; before any write, so
   -- the transaction id comes after every earlier writer of these streams has committed.
   PERFORM pg_advisory_xact_lock(${APPEND_LOCK_CLASS}, x.key)
@@ -102,6 +98,39 @@ BEGIN
   PERFORM pg_notify('es_appended', CASE WHEN length(names) < 7900 THEN names ELSE '*' END);
 END;
 $$;
-`,
+`;
+
+export const eventStoreMigrations: Migration[] = [
+  {
+    id: 1,
+    name: 'event store',
+    sql: `
+CREATE TABLE es_streams (
+  stream_name text PRIMARY KEY,
+  revision bigint NOT NULL
+);
+
+CREATE TABLE es_events (
+  global_position bigint GENERATED ALWAYS AS IDENTITY,
+  transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  stream_name text NOT NULL,
+  stream_revision bigint NOT NULL,
+  event_id uuid NOT NULL,
+  event_type text NOT NULL,
+  data jsonb NOT NULL,
+  metadata jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (stream_name, stream_revision),
+  CONSTRAINT es_events_event_id_key UNIQUE (event_id)
+);
+
+CREATE INDEX es_events_global_order ON es_events (transaction_id, global_position);
+
+${APPEND_FUNCTION}`,
+  },
+  {
+    id: 2,
+    name: 'es_append_batch refuses to run after another write of its transaction, or twice in one',
+    sql: APPEND_FUNCTION,
   },
 ];
