@@ -171,6 +171,29 @@ describe('the projector', () => {
     expect((await messages(p)).map((row) => row.content)).toEqual(['good 0', 'good 1', 'good 2']);
   });
 
+  it('stops loudly, never skips, when the revision of a stream goes backwards in the global log', async () => {
+    const p = `backwards-${randomUUID()}`;
+    const stream = streamNameOf(p);
+    // Written around es_append_batch, the way a broken writer would: revision 1 commits first.
+    const insert = (revision: number, content: string) => {
+      const event = userMessaged(p, content);
+      return pool.query(
+        `INSERT INTO es_events (stream_name, stream_revision, event_id, event_type, data, metadata)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [stream, revision, event.id, event.type, event.data, event.metadata],
+      );
+    };
+    await insert(1, 'second');
+    await insert(0, 'first');
+    projector();
+
+    await waitFor(async () => (await live()).failed, 'the projection to fail');
+    const generation = await live();
+    expect(generation.lastError).toContain(`${stream}@0`);
+    expect(generation.lastError).toMatch(/arrived after revision 1/);
+    expect((await messages(p)).map((row) => row.content)).toEqual(['second']);
+  });
+
   it('applying the same events twice changes nothing', async () => {
     const p = `twice-${randomUUID()}`;
     const stream = streamNameOf(p);

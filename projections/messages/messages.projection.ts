@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { type ConversationEvent } from '../../src/conversation/conversation.events.js';
 import { upcast } from '../../src/conversation/conversation.upcast.js';
 import { applyToMessage, type Message } from '../../src/conversation/message.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
@@ -49,11 +50,21 @@ export const messagesProjection: Projection = {
     const revisions = await projectedRevisions(client, g, projects);
     const created = new Map<string, Message>();
     const completed = new Map<string, Completion>();
+    const appliedHere = new Set<string>();
 
+    const skipped: Skipped[] = [];
     for (const recorded of conversationEvents) {
       const projectId = projectOf(recorded);
       const revision = Number(recorded.revision);
-      if (revision <= (revisions.get(projectId) ?? -1)) continue; // applied before
+      const reached = revisions.get(projectId) ?? -1;
+      if (revision <= reached) {
+        // Applied before (a replay ran ahead of the checkpoint, or a batch is applied again), which
+        // the rows must then show; an earlier revision after a later one in this very batch never is.
+        if (appliedHere.has(projectId)) throw new RevisionWentBackwardsError(recorded, reached);
+        skipped.push({ recorded, event: parse(recorded, projectId), projectId, revision, reached });
+        continue;
+      }
+      appliedHere.add(projectId);
       const event = parse(recorded, projectId);
       const key = `${projectId}/${event.data.messageId}`;
       if (event.type === 'AssistantCompleted') {
@@ -66,6 +77,7 @@ export const messagesProjection: Projection = {
       revisions.set(projectId, revision);
     }
 
+    await checkReflected(client, g, skipped);
     await insertMessages(client, g, [...created.values()]);
     await completeMessages(client, g, [...completed.values()]);
     await saveRevisions(client, g, projects, revisions);
@@ -96,6 +108,50 @@ interface Completion {
   status: string;
   completedAt: string;
   revision: number;
+}
+
+interface Skipped {
+  recorded: RecordedEvent;
+  event: ConversationEvent;
+  projectId: string;
+  revision: number;
+  reached: number;
+}
+
+/**
+ * A stream's revisions must reach the projection in increasing order. An event at or below the
+ * revision a project's rows reflect is skipped only if the rows show it; otherwise the global log
+ * delivered it out of order, and the projection stops on it rather than lose it.
+ */
+export class RevisionWentBackwardsError extends PoisonEventError {
+  constructor(recorded: RecordedEvent, reached: number) {
+    super(
+      recorded,
+      `revision ${recorded.revision} arrived after revision ${reached} of the same stream had been projected, and is not in the read model`,
+    );
+  }
+}
+
+async function checkReflected(client: pg.ClientBase, g: number, skipped: Skipped[]): Promise<void> {
+  if (skipped.length === 0) return;
+  const { rows } = await client.query<{ found: boolean }>(
+    `SELECT EXISTS (
+              SELECT 1 FROM rm_messages_g${g} m
+               WHERE m.project_id = s.project_id AND m.id = s.id
+                 AND (CASE WHEN s.creation THEN m.sequence = s.revision ELSE m.revision >= s.revision END)
+            ) AS found
+       FROM unnest($1::text[], $2::uuid[], $3::boolean[], $4::bigint[]) WITH ORDINALITY
+            AS s(project_id, id, creation, revision, n)
+      ORDER BY s.n`,
+    [
+      skipped.map((s) => s.projectId),
+      skipped.map((s) => s.event.data.messageId),
+      skipped.map((s) => s.event.type !== 'AssistantCompleted'),
+      skipped.map((s) => s.revision),
+    ],
+  );
+  const lost = skipped.find((_, index) => rows[index]?.found !== true);
+  if (lost) throw new RevisionWentBackwardsError(lost.recorded, lost.reached);
 }
 
 function projectOf(event: RecordedEvent): string {
