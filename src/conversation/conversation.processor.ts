@@ -111,7 +111,7 @@ export class ConversationCommandProcessor {
 
   private async process(streamName: string, jobs: Job[]): Promise<void> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const conversation = await this.load(streamName);
+      const conversation = await this.load(streamName).catch(nothingAppended);
       const { decisions, events } = decideAll(jobs, conversation.state());
       if (events.length === 0) return settle(decisions, false, conversation.revision);
 
@@ -120,10 +120,12 @@ export class ConversationCommandProcessor {
       try {
         await this.appendOrFindOut(streamName, events, expected);
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
-        await this.catchUp(streamName, conversation);
-        await pause(attempt);
-        continue;
+        if (error instanceof WrongExpectedVersionError) {
+          await this.catchUp(streamName, conversation).catch(nothingAppended);
+          await pause(attempt);
+          continue;
+        }
+        throw error;
       }
       const before = conversation.bytes;
       for (const { event } of events) conversation.apply(event, conversation.revision + 1);
@@ -154,6 +156,7 @@ export class ConversationCommandProcessor {
       if (found?.id !== newEvents[0]?.id) {
         throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
           cause: error,
+          operation: 'append',
         });
       }
     }
@@ -235,6 +238,15 @@ function toNewEvent(event: ConversationEvent, context: CommandContext): NewEvent
       schemaVersion: CURRENT_SCHEMA_VERSION,
     },
   };
+}
+
+/** A command that could not read its conversation appended nothing, and says so. */
+function nothingAppended(error: unknown): never {
+  if (!(error instanceof EventStoreUnavailableError) || error.operation === 'append') throw error;
+  throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
+    cause: error.cause,
+    operation: 'append',
+  });
 }
 
 function pause(attempt: number): Promise<void> {
