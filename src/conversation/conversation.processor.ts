@@ -125,6 +125,10 @@ export class ConversationCommandProcessor {
           await pause(attempt);
           continue;
         }
+        // The store refused the append for a reason other than the connection: one command's
+        // events are at fault, and the others of the group must not fail with it.
+        if (jobs.length > 1 && !(error instanceof EventStoreUnavailableError))
+          return this.isolate(streamName, jobs);
         throw error;
       }
       const before = conversation.bytes;
@@ -133,6 +137,16 @@ export class ConversationCommandProcessor {
       return settle(decisions, true, conversation.revision);
     }
     throw new ConcurrencyExhaustedError(`${streamName}: still conflicting after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /** Runs the commands again in two halves, in their order, each half failing on its own. */
+  private async isolate(streamName: string, jobs: Job[]): Promise<void> {
+    const half = Math.ceil(jobs.length / 2);
+    for (const part of [jobs.slice(0, half), jobs.slice(half)]) {
+      await this.process(streamName, part).catch((error: unknown) =>
+        part.forEach((job) => job.reject(error)),
+      );
+    }
   }
 
   /**
