@@ -32,6 +32,12 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/**
+ * How an answer is logged: a bug (500) at error, with its stack; the database or event store
+ * unreachable (503) at warn, one line; what a client did or can simply retry at debug.
+ */
+export type ProblemLogLevel = 'error' | 'warn' | 'debug';
+
 /** An error that is already a client-facing answer. */
 export class Problem extends Error {
   constructor(
@@ -39,9 +45,18 @@ export class Problem extends Error {
     /** Short, stable kind, e.g. "validation"; becomes the type URI. */
     readonly kind: string,
     detail: string,
-    readonly extra: { errors?: FieldError[]; currentRevision?: number; retryAfterSeconds?: number } = {},
+    readonly extra: {
+      errors?: FieldError[];
+      currentRevision?: number;
+      retryAfterSeconds?: number;
+      logLevel?: ProblemLogLevel;
+    } = {},
   ) {
     super(detail);
+  }
+
+  get logLevel(): ProblemLogLevel {
+    return this.extra.logLevel ?? (this.status === 503 ? 'warn' : this.status >= 500 ? 'error' : 'debug');
   }
 
   body(instance?: string): ProblemBody {
