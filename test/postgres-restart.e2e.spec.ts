@@ -82,5 +82,7 @@ describe('PostgreSQL restarts under a running service', () => {
       expect(entry.message).not.toMatch(STACK_LINE);
     }
     expect(entries.filter((entry) => entry.level === 'ERROR')).toEqual([]);
+    // The projector tries again about once a second, not in a tight loop.
+    expect(entries.filter((entry) => entry.context === 'Projector').length).toBeLessThanOrEqual(5);
   });
 });
