@@ -69,6 +69,7 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
       sendProblem(
         new Problem(503, 'shutting-down', 'This instance is shutting down; retry on another', {
           retryAfterSeconds: 1,
+          logLevel: 'debug',
         }),
         request,
         reply,

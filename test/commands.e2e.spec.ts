@@ -332,6 +332,73 @@ describe('POST /v1/projects/{projectId}/turns', () => {
   });
 });
 
+describe('text PostgreSQL cannot store', () => {
+  it.each([
+    ['a lone high surrogate in content', 'messages', { content: 'x\ud800' }, 'content'],
+    ['a lone low surrogate in content', 'messages', { content: '\udc00x' }, 'content'],
+    ['a surrogate pair in the wrong order', 'messages', { content: 'a\udc00\ud800b' }, 'content'],
+    [
+      'a lone surrogate in an image URL',
+      'messages',
+      { content: 'x', imageUrls: ['https://x.test/a\ud800.png'] },
+      'imageUrls',
+    ],
+    [
+      'U+0000 in an image URL',
+      'messages',
+      { content: 'x', imageUrls: ['https://x.test/a\u0000.png'] },
+      'imageUrls',
+    ],
+    ['a lone surrogate in a placeholder', 'assistant-messages', { content: '\ud800' }, 'content'],
+    [
+      'a lone surrogate in the user part of a turn',
+      'turns',
+      { user: { content: 'q\udbff' } },
+      'user.content',
+    ],
+    [
+      'a lone surrogate in the assistant part of a turn',
+      'turns',
+      { user: { content: 'q' }, assistant: { content: '\udfff' } },
+      'assistant.content',
+    ],
+    [
+      'a lone surrogate in an image URL of a turn',
+      'turns',
+      { user: { content: 'q', imageUrls: ['https://x.test/\ud800'] } },
+      'user.imageUrls',
+    ],
+  ])('400 naming the field for %s, storing nothing', async (_label, route, body, field) => {
+    const p = projectId();
+    const res = await post(`/v1/projects/${p}/${route}`, body);
+    expectProblem(res, 400);
+    expect(res.body.type).toBe('/problems/validation');
+    expect((res.body.errors as { field: string }[]).map((e) => e.field)).toContain(field);
+    expect(await readAllEvents(service.baseUrl, p)).toEqual([]);
+  });
+
+  it('400 for a lone surrogate in a completion; the message stays pending', async () => {
+    const p = projectId();
+    const { body } = await post(`/v1/projects/${p}/assistant-messages`, {});
+    const res = await post(`/v1/projects/${p}/assistant-messages/${body.id}/complete`, {
+      content: 'a\ud800',
+    });
+    expectProblem(res, 400);
+    expect((res.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['content']);
+    expect(await readAllEvents(service.baseUrl, p)).toHaveLength(1);
+  });
+
+  it('accepts characters outside the Basic Multilingual Plane (well-formed surrogate pairs)', async () => {
+    const p = projectId();
+    const content = 'emoji 😀, clef 𝄞, and \ud83e\uddea';
+    const res = await post(`/v1/projects/${p}/messages`, { content, imageUrls: ['https://x.test/😀.png'] });
+    expect(res.status).toBe(201);
+    expect(res.body.content).toBe(content);
+    const [stored] = await readAllEvents(service.baseUrl, p);
+    expect(stored.data.content).toBe(content);
+  });
+});
+
 describe('GET /v1/projects/{projectId}/events', () => {
   it('pages the raw log with fromRevision, limit and nextRevision', async () => {
     const p = projectId();

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectId, request } from './support/http.js';
+import { logEntries, STACK_LINE } from './support/logs.js';
 import { freePort } from './support/ports.js';
 import { type RunningService, startService } from './support/service.js';
 
@@ -49,8 +50,14 @@ describe('PostgreSQL restarts under a running service', () => {
     expect(write.status).toBe(503);
     expect(write.headers.get('retry-after')).toBeTruthy();
     expect(write.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(write.body.detail).toMatch(/nothing was appended|whether it was stored is unknown/);
     const read = await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages`);
     expect(read.status).toBe(503);
+    // A read of the event log says what is wrong, and nothing about appends.
+    const events = await request(service.baseUrl, 'GET', `/v1/projects/${p}/events`);
+    expect(events.status).toBe(503);
+    expect(events.headers.get('retry-after')).toBeTruthy();
+    expect(events.body.detail).toBe('The event store is unreachable');
     expect((await request(service.baseUrl, 'GET', '/health/ready')).status).toBe(503);
 
     await database.start();
@@ -65,5 +72,17 @@ describe('PostgreSQL restarts under a running service', () => {
     const page = await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages?minRevision=${revision}`);
     expect(page.status).toBe(200);
     expect(page.body.data.map((m: any) => m.content)).toEqual(['before', 'after']);
+
+    // Unavailability is a warning, one line each, with no stack; nothing of it is an error.
+    const entries = logEntries(service.output());
+    const unavailable = entries.filter((entry) => entry.context === 'HTTP' && / → 503 /.test(entry.message));
+    expect(unavailable.length).toBeGreaterThanOrEqual(3);
+    for (const entry of unavailable) {
+      expect(entry.level).toBe('WARN');
+      expect(entry.message).not.toMatch(STACK_LINE);
+    }
+    expect(entries.filter((entry) => entry.level === 'ERROR')).toEqual([]);
+    // The projector tries again about once a second, not in a tight loop.
+    expect(entries.filter((entry) => entry.context === 'Projector').length).toBeLessThanOrEqual(5);
   });
 });

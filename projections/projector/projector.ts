@@ -1,5 +1,11 @@
 import pg from 'pg';
-import type { EventStore, ReadAllResult, RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { isConnectionFailure, retryOnConflict } from '../../src/database/pg-errors.js';
+import {
+  type EventStore,
+  EventStoreUnavailableError,
+  type ReadAllResult,
+  type RecordedEvent,
+} from '../../src/event-store/event-store.port.js';
 import { PoisonEventError, type Projection } from '../projection.js';
 import {
   CONTROL_CHANNEL,
@@ -96,13 +102,34 @@ export class Projector {
       try {
         await this.lead();
       } catch (error) {
-        if (this.running)
-          this.options.log('warn', `${this.projection.name}: projector stopped: ${describe(error)}`);
+        if (this.running) this.report(error);
       } finally {
         await this.client?.end().catch(() => undefined);
         this.client = undefined;
       }
+      // A wake left by the connection that just ended (its error, a notification) must not cut
+      // the pause short: the next attempt would follow at once, again and again.
+      this.woken = false;
       if (this.running) await this.sleep(this.options.standbyRetryMs);
+    }
+  }
+
+  /**
+   * Why the loop stopped (it starts again after standbyRetryMs): a lost or refused connection or
+   * a lost lead is a warning; anything else is a bug, logged with its stack.
+   */
+  private report(error: unknown): void {
+    const name = this.projection.name;
+    if (isConnectionFailure(error) || error instanceof EventStoreUnavailableError) {
+      this.options.log(
+        'warn',
+        `${name}: projector stopped, database unreachable (retrying): ${describe(error)}`,
+      );
+    } else if (error instanceof LostLeadershipError) {
+      this.options.log('warn', `${name}: projector stopped: ${describe(error)}`);
+    } else {
+      const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.options.log('error', `${name}: projector stopped by an unexpected error (retrying): ${stack}`);
     }
   }
 
@@ -193,12 +220,19 @@ export class Projector {
     if (page.events.length === 0) return 0;
     // A full page means more is waiting: read the next one while this one is written.
     if (page.events.length === max) this.prefetch(generation, page.checkpoint, max);
-    await client.query('BEGIN');
     try {
-      await this.commit(client, generation, page.events);
-      await client.query('COMMIT');
+      // A deadlock or serialization failure rolled the batch back whole: it is simply run again.
+      await retryOnConflict(async () => {
+        await client.query('BEGIN');
+        try {
+          await this.commit(client, generation, page.events);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       if (!(error instanceof PoisonEventError)) throw error;
       await this.fail(client, generation, page.events, error);
       return 0;

@@ -125,7 +125,7 @@ export class ConversationCommandProcessor {
     for (let attempt = 1; ; attempt++) {
       let conversation = this.cache.get(streamName);
       if (!conversation) {
-        conversation = await this.catchUp(streamName, new CachedConversation());
+        conversation = await this.catchUp(streamName, new CachedConversation()).catch(nothingAppended);
         confirmed = conversation.revision;
       }
       let { decisions, events } = decideAll(jobs, conversation.state());
@@ -134,7 +134,7 @@ export class ConversationCommandProcessor {
         // a retry's answer decided from the cache alone may be stale, since another instance may
         // have appended. Catch up (only the newer events) and decide again.
         const cachedRevision = conversation.revision;
-        await this.catchUp(streamName, conversation);
+        await this.catchUp(streamName, conversation).catch(nothingAppended);
         confirmed = conversation.revision;
         if (conversation.revision !== cachedRevision)
           ({ decisions, events } = decideAll(jobs, conversation.state()));
@@ -146,20 +146,36 @@ export class ConversationCommandProcessor {
       try {
         await this.appendOrFindOut(streamName, events, expected);
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
-        await this.catchUp(streamName, conversation);
-        if (Date.now() >= deadline) {
-          throw new ConcurrencyExhaustedError(
-            `${streamName}: still conflicting after ${attempt} attempts in ${RETRY_FOR_MS} ms`,
-          );
+        if (error instanceof WrongExpectedVersionError) {
+          await this.catchUp(streamName, conversation).catch(nothingAppended);
+          if (Date.now() >= deadline) {
+            throw new ConcurrencyExhaustedError(
+              `${streamName}: still conflicting after ${attempt} attempts in ${RETRY_FOR_MS} ms`,
+            );
+          }
+          await pause(attempt);
+          continue;
         }
-        await pause(attempt);
-        continue;
+        // The store refused the append for a reason other than the connection: one command's
+        // events are at fault, and the others of the group must not fail with it.
+        if (jobs.length > 1 && !(error instanceof EventStoreUnavailableError))
+          return this.isolate(streamName, jobs);
+        throw error;
       }
       const before = conversation.bytes;
       for (const { event } of events) conversation.apply(event, conversation.revision + 1);
       this.cache.track(streamName, conversation, before);
       return settle(decisions, true);
+    }
+  }
+
+  /** Runs the commands again in two halves, in their order, each half failing on its own. */
+  private async isolate(streamName: string, jobs: Job[]): Promise<void> {
+    const half = Math.ceil(jobs.length / 2);
+    for (const part of [jobs.slice(0, half), jobs.slice(half)]) {
+      await this.process(streamName, part).catch((error: unknown) =>
+        part.forEach((job) => job.reject(error)),
+      );
     }
   }
 
@@ -184,6 +200,7 @@ export class ConversationCommandProcessor {
       if (found?.id !== newEvents[0]?.id) {
         throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
           cause: error,
+          operation: 'append',
         });
       }
     }
@@ -288,6 +305,15 @@ function toNewEvent(event: ConversationEvent, context: CommandContext): NewEvent
       schemaVersion: CURRENT_SCHEMA_VERSION,
     },
   };
+}
+
+/** A command that could not read its conversation appended nothing, and says so. */
+function nothingAppended(error: unknown): never {
+  if (!(error instanceof EventStoreUnavailableError) || error.operation === 'append') throw error;
+  throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
+    cause: error.cause,
+    operation: 'append',
+  });
 }
 
 function pause(attempt: number): Promise<void> {

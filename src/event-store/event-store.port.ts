@@ -96,15 +96,22 @@ export class DuplicateEventIdError extends Error {
 }
 
 /**
- * The store could not be reached or failed. When `outcomeUnknown` is false nothing was written;
- * when true (the connection dropped mid-append) the append may or may not have committed.
+ * The store could not be reached (or the connection dropped). `operation` says what was being
+ * done. A read wrote nothing. An append wrote nothing unless `outcomeUnknown`: the connection
+ * dropped while the append was under way, so it may or may not have committed.
  */
 export class EventStoreUnavailableError extends Error {
   override readonly name = 'EventStoreUnavailableError';
+  readonly operation: 'append' | 'read';
+  /** Only ever true for an append. */
   readonly outcomeUnknown: boolean;
-  constructor(message: string, options: { cause?: unknown; outcomeUnknown?: boolean } = {}) {
+  constructor(
+    message: string,
+    options: { cause?: unknown; operation?: 'append' | 'read'; outcomeUnknown?: boolean } = {},
+  ) {
     super(message, { cause: options.cause });
-    this.outcomeUnknown = options.outcomeUnknown ?? false;
+    this.operation = options.operation ?? 'read';
+    this.outcomeUnknown = this.operation === 'append' && (options.outcomeUnknown ?? false);
   }
 }
 

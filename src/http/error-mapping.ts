@@ -9,6 +9,7 @@ import {
   ConcurrencyExhaustedError,
   PreconditionFailedError,
 } from '../conversation/conversation.processor.js';
+import { classifyPgError } from '../database/pg-errors.js';
 import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
 import { Problem } from './problem.js';
 
@@ -53,13 +54,18 @@ export function toProblem(error: unknown): Problem {
     );
   }
   if (error instanceof EventStoreUnavailableError) {
-    const detail = error.outcomeUnknown
-      ? 'The event store became unreachable during the append; whether it was stored is unknown. Retrying with the same ids is safe.'
-      : 'The event store is unreachable; nothing was appended';
-    return new Problem(503, 'event-store-unavailable', detail, { retryAfterSeconds: 2 });
+    return new Problem(503, 'event-store-unavailable', unavailableDetail(error), { retryAfterSeconds: 2 });
   }
-  if (isDatabaseUnavailable(error)) {
+  const failure = classifyPgError(error);
+  if (failure === 'connection') {
     return new Problem(503, 'database-unavailable', 'The database is unreachable', { retryAfterSeconds: 2 });
+  }
+  if (failure === 'conflict') {
+    const detail = 'Conflicting database transactions kept failing this request; nothing was changed';
+    return new Problem(503, 'contention', detail, { retryAfterSeconds: 1 });
+  }
+  if (isClientAbort(error)) {
+    return new Problem(400, 'client-aborted', 'The client closed the connection before its request was read');
   }
   if (error instanceof HttpException && error.getStatus() < 500) {
     // Nest wraps what Fastify rejects before a route runs (body parsing), keeping it as the cause.
@@ -81,17 +87,15 @@ const HTTP_PROBLEMS: Record<number, [string, string]> = {
   415: ['unsupported-media-type', 'The body must be application/json'],
 };
 
-/** Connection failures, server shutdown (57P0x) and connection exceptions (08xxx). */
-function isDatabaseUnavailable(error: unknown): boolean {
+function unavailableDetail(error: EventStoreUnavailableError): string {
+  if (error.operation === 'read') return 'The event store is unreachable';
+  return error.outcomeUnknown
+    ? 'The event store became unreachable during the append; whether it was stored is unknown. Retrying with the same ids is safe.'
+    : 'The event store is unreachable; nothing was appended';
+}
+
+/** The HTTP client went away while its request body was being read (Node's "aborted"). */
+function isClientAbort(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (
-    typeof code === 'string' &&
-    (/^(57P0[1-3]|08...)$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code))
-  ) {
-    return true;
-  }
-  return (
-    typeof message === 'string' &&
-    /^Connection terminated|timeout exceeded when trying to connect/.test(message)
-  );
+  return code === 'ECONNRESET' && message === 'aborted';
 }

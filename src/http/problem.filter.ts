@@ -1,7 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sqlStateOf } from '../database/pg-errors.js';
 import { toProblem } from './error-mapping.js';
-import { PROBLEM_CONTENT_TYPE } from './problem.js';
+import { type Problem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 const logger = new Logger('HTTP');
 
@@ -12,9 +13,7 @@ export function sendProblem(
   options: { instance?: boolean } = {},
 ): void {
   const problem = toProblem(error);
-  if (problem.status >= 500) {
-    logger.error(`${request.method} ${request.url} → ${problem.status}: ${describe(error)}`);
-  }
+  log(problem, error, request);
   if (problem.extra.retryAfterSeconds !== undefined)
     reply.header('Retry-After', String(problem.extra.retryAfterSeconds));
   void reply
@@ -23,10 +22,51 @@ export function sendProblem(
     .send(JSON.stringify(problem.body(options.instance === false ? undefined : request.url.split('?')[0])));
 }
 
-function describe(error: unknown): string {
+/**
+ * At the level the case deserves (see Problem.logLevel): only a bug gets a stack. A 503 is one
+ * line saying what could not be reached; a client's error or a retry it was asked for is debug.
+ */
+function log(problem: Problem, error: unknown, request: FastifyRequest): void {
+  const answer = `${request.method} ${request.url} → ${problem.status} ${problem.kind}`;
+  switch (problem.logLevel) {
+    case 'error':
+      logger.error(`${answer}: ${withStack(error)}`);
+      break;
+    case 'warn':
+      logger.warn(`${answer}: ${oneLine(error)}`);
+      break;
+    case 'debug':
+      logger.debug(`${answer}: ${asAnswered(problem)}`);
+      break;
+  }
+}
+
+function withStack(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : '';
-  return `${error.stack ?? error.message}${cause}`;
+  const cause =
+    error.cause instanceof Error ? ` (cause: ${error.cause.message}${sqlState(error.cause)})` : '';
+  return `${error.stack ?? error.message}${sqlState(error)}${cause}`;
+}
+
+/** The message and its cause's, without a stack. */
+function oneLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`.replace(/\s*\n\s*/g, ' ');
+}
+
+/** What the client was told, with the fields at fault. */
+function asAnswered(problem: Problem): string {
+  const fields = (problem.extra.errors ?? []).map((error) => `${error.field}: ${error.message}`);
+  return fields.length > 0 ? `${problem.message} (${fields.join('; ')})` : problem.message;
+}
+
+/** What PostgreSQL said about a statement it refused, for the log only. */
+function sqlState(error: Error): string {
+  const code = sqlStateOf(error);
+  if (code === undefined) return '';
+  const { detail } = error as { detail?: unknown };
+  return ` [SQLSTATE ${code}${typeof detail === 'string' ? `: ${detail}` : ''}]`;
 }
 
 @Catch()

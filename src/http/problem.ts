@@ -24,6 +24,8 @@ export interface ProblemExtras {
   checks?: ProblemBody['checks'];
   /** Sent as the Retry-After header, not in the body. */
   retryAfterSeconds?: number;
+  /** Overrides the level the status implies (see `logLevel`). */
+  logLevel?: ProblemLogLevel;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -43,6 +45,12 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/**
+ * How an answer is logged: a bug (500) at error, with its stack; the database or event store
+ * unreachable (503) at warn, one line; what a client did or can simply retry at debug.
+ */
+export type ProblemLogLevel = 'error' | 'warn' | 'debug';
+
 /** An error that is already a client-facing answer. */
 export class Problem extends Error {
   constructor(
@@ -53,6 +61,10 @@ export class Problem extends Error {
     readonly extra: ProblemExtras = {},
   ) {
     super(detail);
+  }
+
+  get logLevel(): ProblemLogLevel {
+    return this.extra.logLevel ?? (this.status === 503 ? 'warn' : this.status >= 500 ? 'error' : 'debug');
   }
 
   body(instance?: string): ProblemBody {

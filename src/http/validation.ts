@@ -56,6 +56,25 @@ export function HasNoNulCharacter(options?: ValidationOptions): PropertyDecorato
     });
 }
 
+/**
+ * Text must be well-formed UTF-16: a lone surrogate (U+D800 to U+DFFF without its pair) has no
+ * UTF-8 form, so PostgreSQL could not store it.
+ */
+export function HasNoLoneSurrogate(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'hasNoLoneSurrogate',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: (args) =>
+          `${options?.each ? 'each value in ' : ''}${args.property} must not contain a lone surrogate (U+D800 to U+DFFF without its pair)`,
+        ...options,
+      },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || value.isWellFormed() },
+    });
+}
+
 const PROJECT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

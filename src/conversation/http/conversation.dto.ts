@@ -12,20 +12,22 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { HasNoNulCharacter } from '../../http/validation.js';
+import { HasNoLoneSurrogate, HasNoNulCharacter } from '../../http/validation.js';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
 export class PostMessageBody {
   @IsOptional() @IsUUID() id?: string;
 
-  @IsString() @Length(1, 100_000) @HasNoNulCharacter() content!: string;
+  @IsString() @Length(1, 100_000) @HasNoNulCharacter() @HasNoLoneSurrogate() content!: string;
 
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
   @MaxLength(2048, { each: true })
+  @HasNoNulCharacter({ each: true, message: 'each value in imageUrls must not contain U+0000' })
+  @HasNoLoneSurrogate({ each: true })
   @IsUrl(URL_OPTIONS, {
     each: true,
     message: 'each value in imageUrls must be an absolute http or https URL',
@@ -36,13 +38,13 @@ export class PostMessageBody {
 export class ReserveAssistantBody {
   @IsOptional() @IsUUID() id?: string;
 
-  @IsOptional() @IsString() @MaxLength(100_000) @HasNoNulCharacter() content?: string;
+  @IsOptional() @IsString() @MaxLength(100_000) @HasNoNulCharacter() @HasNoLoneSurrogate() content?: string;
 
   @IsOptional() @IsUUID() replyTo?: string;
 }
 
 export class CompleteAssistantBody {
-  @IsString() @MaxLength(100_000) @HasNoNulCharacter() content!: string;
+  @IsString() @MaxLength(100_000) @HasNoNulCharacter() @HasNoLoneSurrogate() content!: string;
 
   @IsOptional() @IsIn(['success', 'error']) status?: 'success' | 'error';
 }
@@ -50,7 +52,7 @@ export class CompleteAssistantBody {
 export class TurnAssistantPart {
   @IsOptional() @IsUUID() id?: string;
 
-  @IsOptional() @IsString() @MaxLength(100_000) @HasNoNulCharacter() content?: string;
+  @IsOptional() @IsString() @MaxLength(100_000) @HasNoNulCharacter() @HasNoLoneSurrogate() content?: string;
 }
 
 export class StartTurnBody {

@@ -13,6 +13,7 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../event-store.port.js';
+import { isConnectionFailure, retryOnConflict } from '../../database/pg-errors.js';
 import { AppendBatcher, type PendingAppend } from './append-batcher.js';
 import {
   APPEND_LOCK_CLASS,
@@ -53,7 +54,8 @@ export interface PostgresEventStoreOptions {
 
 /**
  * PostgreSQL adapter. Concurrent appends (to any streams) are combined into one transaction
- * and one commit, each keeping its own expected-revision check (see es_append_batch).
+ * and one commit, each keeping its own expected-revision check (see es_append_batch). An append
+ * that PostgreSQL refuses fails alone: the others of its group are committed without it.
  */
 export class PostgresEventStore implements EventStore {
   private readonly batcher: AppendBatcher;
@@ -157,7 +159,13 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async checkOnly(streamName: string, expected: ExpectedRevision): Promise<AppendResult> {
-    const actual = await this.streamRevision(streamName);
+    const actual = await this.streamRevision(streamName).catch((error: unknown) => {
+      if (!(error instanceof EventStoreUnavailableError)) throw error;
+      throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
+        cause: error.cause,
+        operation: 'append',
+      });
+    });
     const satisfied =
       expected === 'any' ||
       (expected === 'no_stream' && actual === -1n) ||
@@ -171,27 +179,74 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async flush(batch: PendingAppend[]): Promise<void> {
-    let rows: AppendRow[];
-    try {
-      rows = await this.appendBatch(batch);
-    } catch (error) {
-      if (isUniqueViolation(error, 'es_events_event_id_key')) {
-        if (batch.length > 1) {
-          // One append carries a stored event id; find it without failing the others.
-          await Promise.all(batch.map((item) => this.flush([item])));
-          return;
-        }
-        batch[0]?.reject(new DuplicateEventIdError(batch[0].events.map((event) => event.id)));
-        return;
+    const group: EncodedAppend[] = [];
+    for (const item of batch) {
+      try {
+        group.push(encode(item));
+      } catch (error) {
+        item.reject(error); // data that cannot be sent at all fails its own append only
       }
-      const unavailable = toUnavailable(error);
-      for (const item of batch) item.reject(unavailable);
+    }
+    if (group.length > 0) await this.flushGroup(group);
+  }
+
+  /**
+   * Appends a group in one transaction. A connection failure is every append's fate: nothing
+   * was sent (no connection) or the outcome is unknown (it dropped under the statement). Any
+   * other failure is the fault of some append in the group (data PostgreSQL refuses, an event id
+   * already stored): the group is split in halves and each half tried again, until the appends
+   * at fault are alone; only they fail, and the others commit.
+   */
+  private async flushGroup(group: EncodedAppend[]): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      const failure = isConnectionFailure(error)
+        ? new EventStoreUnavailableError('event store unreachable; nothing was appended', {
+            cause: error,
+            operation: 'append',
+          })
+        : error;
+      for (const { item } of group) item.reject(failure);
       return;
     }
-    batch.forEach((item, index) => {
+    let rows: AppendRow[];
+    try {
+      rows = await retryOnConflict(() => appendStatement(client, group));
+    } catch (error) {
+      if (isConnectionFailure(error)) {
+        client.release(true);
+        const unknown = new EventStoreUnavailableError(
+          'the event store connection dropped during an append',
+          {
+            cause: error,
+            operation: 'append',
+            outcomeUnknown: true,
+          },
+        );
+        for (const { item } of group) item.reject(unknown);
+        return;
+      }
+      client.release();
+      if (group.length > 1) {
+        const half = Math.ceil(group.length / 2);
+        await Promise.all([this.flushGroup(group.slice(0, half)), this.flushGroup(group.slice(half))]);
+        return;
+      }
+      const [{ item }] = group as [EncodedAppend];
+      item.reject(
+        isUniqueViolation(error, 'es_events_event_id_key')
+          ? new DuplicateEventIdError(item.events.map((event) => event.id))
+          : error,
+      );
+      return;
+    }
+    client.release();
+    group.forEach(({ item }, index) => {
       const row = rows[index];
       if (!row) {
-        item.reject(new EventStoreUnavailableError('append returned no result'));
+        item.reject(new Error(`es_append_batch returned no row for append ${index} of ${group.length}`));
       } else if (row.ok && row.global_position !== null && row.transaction_id !== null) {
         item.resolve({
           nextExpectedRevision: BigInt(row.revision),
@@ -203,31 +258,52 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  private async appendBatch(batch: PendingAppend[]): Promise<AppendRow[]> {
-    const events = batch.flatMap((item) => item.events);
-    const { rows } = await this.pool.query<AppendRow>({
-      name: 'es_append_batch',
-      text: 'SELECT * FROM es_append_batch($1, $2, $3, $4, $5, $6::jsonb[], $7::jsonb[])',
-      values: [
-        batch.map((item) => item.streamName),
-        batch.map((item) => encodeExpected(item.expected).toString()),
-        batch.map((item) => item.events.length),
-        events.map((event) => event.id),
-        events.map((event) => event.type),
-        events.map((event) => JSON.stringify(event.data)),
-        events.map((event) => JSON.stringify(event.metadata)),
-      ],
-    });
-    return rows;
-  }
-
+  /**
+   * Reads retry a serialization failure or deadlock; a connection failure becomes the port's
+   * "unavailable"; anything else is thrown as it is (a bug).
+   */
   private async query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
     try {
-      return await this.pool.query<Row>(config);
+      return await retryOnConflict(() => this.pool.query<Row>(config));
     } catch (error) {
-      throw toUnavailable(error);
+      if (!isConnectionFailure(error)) throw error;
+      throw new EventStoreUnavailableError('event store unreachable', { cause: error, operation: 'read' });
     }
   }
+}
+
+interface EncodedAppend {
+  item: PendingAppend;
+  expected: string;
+  data: string[];
+  metadata: string[];
+}
+
+function encode(item: PendingAppend): EncodedAppend {
+  return {
+    item,
+    expected: encodeExpected(item.expected).toString(),
+    data: item.events.map((event) => JSON.stringify(event.data)),
+    metadata: item.events.map((event) => JSON.stringify(event.metadata)),
+  };
+}
+
+async function appendStatement(client: pg.PoolClient, group: EncodedAppend[]): Promise<AppendRow[]> {
+  const events = group.flatMap(({ item }) => item.events);
+  const { rows } = await client.query<AppendRow>({
+    name: 'es_append_batch',
+    text: 'SELECT * FROM es_append_batch($1, $2, $3, $4, $5, $6::jsonb[], $7::jsonb[])',
+    values: [
+      group.map(({ item }) => item.streamName),
+      group.map(({ expected }) => expected),
+      group.map(({ item }) => item.events.length),
+      events.map((event) => event.id),
+      events.map((event) => event.type),
+      group.flatMap(({ data }) => data),
+      group.flatMap(({ metadata }) => metadata),
+    ],
+  });
+  return rows;
 }
 
 const EPOCH = 2n ** 32n;
@@ -282,21 +358,4 @@ function parsePosition(position: string): { transactionId: string; globalPositio
 function isUniqueViolation(error: unknown, constraint: string): boolean {
   const pgError = error as { code?: string; constraint?: string };
   return pgError.code === '23505' && pgError.constraint === constraint;
-}
-
-/**
- * A server-side error (an SQLSTATE) means the statement rolled back; anything else (a dropped
- * connection) leaves the outcome of an append unknown.
- */
-function toUnavailable(error: unknown): EventStoreUnavailableError {
-  if (error instanceof EventStoreUnavailableError) return error;
-  const code = (error as { code?: unknown }).code;
-  const fromServer = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
-  return new EventStoreUnavailableError(
-    fromServer ? `event store error ${code}` : 'event store unreachable',
-    {
-      cause: error,
-      outcomeUnknown: !fromServer,
-    },
-  );
 }

@@ -1,7 +1,13 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { CONFIG } from '../../config/config.module.js';
 import { type Config } from '../../config/config.js';
-import { EVENT_STORE, type EventStore, streamNameOf } from '../../event-store/event-store.port.js';
+import { isConnectionFailure } from '../../database/pg-errors.js';
+import {
+  EVENT_STORE,
+  type EventStore,
+  EventStoreUnavailableError,
+  streamNameOf,
+} from '../../event-store/event-store.port.js';
 import { NotificationHub } from '../notification-hub.js';
 import { LiveChannel } from './live-channel.js';
 import { LiveSubscriber, type SseSink } from './live-subscriber.js';
@@ -98,8 +104,14 @@ export class LiveService implements BeforeApplicationShutdown {
     }
   }
 
+  /** The channel retries by itself: an unreachable store is a warning, anything else a bug. */
   private failed(projectId: string, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.logger.error(`live changes of project ${projectId} could not be read (retrying): ${message}`);
+    if (error instanceof EventStoreUnavailableError || isConnectionFailure(error)) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`live changes of project ${projectId} could not be read (retrying): ${message}`);
+      return;
+    }
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.logger.error(`live changes of project ${projectId} could not be read (retrying): ${stack}`);
   }
 }

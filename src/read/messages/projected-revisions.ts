@@ -48,13 +48,12 @@ export class ProjectedRevisions {
         if ((await this.current(projectId)) >= revision) return;
         const left = deadline - Date.now();
         if (left <= 0 || !(await Promise.race([woken.then(() => true), delay(left).then(() => false)]))) {
+          // The client asked to wait and is told when to ask again: not a fault of the service.
           throw new Problem(
             503,
             'revision-not-reached',
             `The read model has not reached revision ${revision} yet`,
-            {
-              retryAfterSeconds: 1,
-            },
+            { retryAfterSeconds: 1, logLevel: 'debug' },
           );
         }
       } finally {
