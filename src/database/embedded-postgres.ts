@@ -91,6 +91,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await ensureDatabase(options.port, database);
   } catch (error) {
     await server.stop();
+    await rm(ownerFile, { force: true });
     throw error;
   }
   log(`embedded PostgreSQL listening on 127.0.0.1:${options.port}, data in ${clusterDir}`);
