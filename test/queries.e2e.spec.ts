@@ -139,11 +139,13 @@ describe('GET /v1/projections', () => {
       expect.objectContaining({
         name: 'messages',
         version: 1,
+        generation: 1,
         status: 'running',
         position: expect.any(String),
         lag: 0,
         lastError: null,
         updatedAt: expect.any(String),
+        rebuild: null,
       }),
     ]);
   });
