@@ -79,6 +79,31 @@ describe('GET /v1/projects/{projectId}/live', () => {
     expect(done.body).toMatchObject({ status: 'error', content: 'answer', revision: 3, sequence: 2 });
   });
 
+  it('starts with a retry field, so that an EventSource reconnects after 2 s', async () => {
+    const p = projectId();
+    // The first bytes, raw: the field comes before anything else.
+    const response = await fetch(`${a.baseUrl}/v1/projects/${p}/live`, {
+      headers: { accept: 'text/event-stream' },
+      signal: AbortSignal.timeout(5_000),
+    });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let head = '';
+    while (!head.includes('\n\n')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      head += value;
+    }
+    await reader.cancel();
+    expect(head).toMatch(/^retry: 2000\n/);
+
+    const sse = await live(a, p, '?fromRevision=-1');
+    expect(await sse.next()).toEqual({ kind: 'comment', text: expect.any(String) });
+    expect(sse.retry()).toBe(2000);
+    await post(a, `/v1/projects/${p}/messages`, { content: 'after the retry field' });
+    const [first] = await events(sse, 1);
+    expect([first?.id, first?.event]).toEqual(['0', 'message.created']);
+  });
+
   it('without a resume point starts live, replaying nothing', async () => {
     const p = projectId();
     for (let i = 0; i < 3; i++) await post(a, `/v1/projects/${p}/messages`, { content: `old ${i}` });

@@ -128,6 +128,133 @@ describe('read-your-writes', () => {
   });
 });
 
+describe('conditional GET: ETag and If-None-Match', () => {
+  const getIf = (path: string, ifNoneMatch: string) =>
+    request(service.baseUrl, 'GET', path, undefined, { 'if-none-match': ifNoneMatch });
+
+  /** A 304: no body, and the validator it confirms. */
+  function expectNotModified(res: Awaited<ReturnType<typeof get>>, etag: string): void {
+    expect(res.status).toBe(304);
+    expect(res.body).toBeUndefined();
+    expect(res.headers.get('etag')).toBe(etag);
+  }
+
+  describe('history pages', () => {
+    const p = projectId('etag-history');
+    let revision: number;
+    beforeAll(async () => {
+      revision = await seed(p, 6);
+      await get(`/v1/projects/${p}/messages?minRevision=${revision}`);
+    });
+
+    it('304 with the ETag and no body when If-None-Match names the revision', async () => {
+      const path = `/v1/projects/${p}/messages?limit=3`;
+      const full = await get(path);
+      expect(full.status).toBe(200);
+      expect(full.headers.get('etag')).toBe(`"${revision}"`);
+      expectNotModified(await getIf(path, `"${revision}"`), `"${revision}"`);
+      // Any page of the history at that revision, e.g. one further back.
+      expectNotModified(await getIf(`${path}&before=3`, `"${revision}"`), `"${revision}"`);
+    });
+
+    it.each([
+      ['a list', (r: number) => `"0", "${r}"`],
+      ['a list without spaces', (r: number) => `"x",W/"${r}"`],
+      ['a weak tag (weak comparison)', (r: number) => `W/"${r}"`],
+      ['*', () => '*'],
+    ])('304 for %s', async (_name, header) => {
+      expectNotModified(await getIf(`/v1/projects/${p}/messages`, header(revision)), `"${revision}"`);
+    });
+
+    it.each([
+      ['another revision', (r: number) => `"${r - 1}"`],
+      ['a list without it', (r: number) => `"${r - 1}", W/"${r + 1}"`],
+      ['an unquoted revision (malformed: ignored)', (r: number) => `${r}`],
+      ['a malformed list (ignored)', (r: number) => `"${r}", x`],
+    ])('200 with the page for %s', async (_name, header) => {
+      const res = await getIf(`/v1/projects/${p}/messages`, header(revision));
+      expect(res.status).toBe(200);
+      expect(res.body.data).toHaveLength(6);
+      expect(res.headers.get('etag')).toBe(`"${revision}"`);
+    });
+
+    it('with minRevision, waits for the revision first and then compares', async () => {
+      const written = await post(`/v1/projects/${p}/messages`, { content: 'newer' });
+      const next = Number(written.headers.get('etag')?.replaceAll('"', ''));
+      const res = await getIf(`/v1/projects/${p}/messages?minRevision=${next}`, `"${revision}"`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('etag')).toBe(`"${next}"`);
+      expect(res.body.data.at(-1).content).toBe('newer');
+      expectNotModified(
+        await getIf(`/v1/projects/${p}/messages?minRevision=${next}`, `"${next}"`),
+        `"${next}"`,
+      );
+    });
+
+    it('a project with no events: 304 for "-1"', async () => {
+      expectNotModified(await getIf(`/v1/projects/${projectId()}/messages`, '"-1"'), '"-1"');
+    });
+
+    it('HEAD is conditional too', async () => {
+      const res = await request(service.baseUrl, 'HEAD', `/v1/projects/${p}/messages`, undefined, {
+        'if-none-match': '*',
+      });
+      expect(res.status).toBe(304);
+    });
+  });
+
+  describe('one message', () => {
+    it("the ETag is the message's own revision: other messages do not change it, its completion does", async () => {
+      const p = projectId('etag-message');
+      const reserved = await post(`/v1/projects/${p}/assistant-messages`, { content: 'Generating code' });
+      const path = `/v1/projects/${p}/messages/${reserved.body.id}`;
+      const first = await get(`${path}?minRevision=0`);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('etag')).toBe('"0"');
+
+      const other = await post(`/v1/projects/${p}/messages`, { content: 'unrelated' });
+      expect(other.headers.get('etag')).toBe('"1"');
+      expectNotModified(await getIf(`${path}?minRevision=1`, '"0"'), '"0"');
+
+      const done = await post(`/v1/projects/${p}/assistant-messages/${reserved.body.id}/complete`, {
+        content: 'Done',
+      });
+      expect(done.body.revision).toBe(2);
+      const changed = await getIf(`${path}?minRevision=2`, '"0"');
+      expect(changed.status).toBe(200);
+      expect(changed.body).toEqual(done.body);
+      expect(changed.headers.get('etag')).toBe('"2"');
+
+      expectNotModified(await getIf(path, '"2"'), '"2"');
+      expectNotModified(await getIf(path, 'W/"2"'), '"2"');
+      expectNotModified(await getIf(path, '"0", "1", "2"'), '"2"');
+      expectNotModified(await getIf(path, '*'), '"2"');
+      expect((await getIf(path, '"0", "1"')).status).toBe(200);
+    });
+
+    it('a message that does not exist (yet) stays a 404, whatever If-None-Match says', async () => {
+      const p = projectId('etag-missing');
+      await seed(p, 1);
+      for (const header of ['*', '"0"', '"-1"', 'W/"0"']) {
+        const res = await getIf(`/v1/projects/${p}/messages/${randomUUID()}?minRevision=0`, header);
+        expect(res.status).toBe(404);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(res.headers.get('etag')).toBeNull();
+      }
+    });
+  });
+
+  it('If-None-Match: * on a command is still the "no events yet" precondition', async () => {
+    const p = projectId('etag-command');
+    expect(
+      (await post(`/v1/projects/${p}/messages`, { content: 'a' }, { 'if-none-match': '*' })).status,
+    ).toBe(201);
+    expect(
+      (await post(`/v1/projects/${p}/messages`, { content: 'b' }, { 'if-none-match': '*' })).status,
+    ).toBe(412);
+  });
+});
+
 describe('GET /v1/projections', () => {
   it('lists the messages projection as running and caught up', async () => {
     const p = projectId('status');
@@ -139,11 +266,13 @@ describe('GET /v1/projections', () => {
       expect.objectContaining({
         name: 'messages',
         version: 1,
+        generation: 1,
         status: 'running',
         position: expect.any(String),
         lag: 0,
         lastError: null,
         updatedAt: expect.any(String),
+        rebuild: null,
       }),
     ]);
   });

@@ -76,13 +76,18 @@ describe('rebuild without downtime', () => {
     };
     const load = [...projects.map(writer), ...projects.map(reader)];
 
+    const [before] = (await request(service.baseUrl, 'GET', '/v1/projections')).body;
+    expect(before).toMatchObject({ generation: 1, rebuild: null });
     const requested = await request(service.baseUrl, 'POST', '/v1/projections/messages/rebuild', {});
     expect(requested.status).toBe(202);
-    expect(requested.body).toEqual({ name: 'messages', version: 1 });
+    expect(requested.body).toEqual({ name: 'messages', version: 1, generation: 2 });
     let sawRebuilding = false;
     for (let i = 0; i < 300; i++) {
       const [status] = (await request(service.baseUrl, 'GET', '/v1/projections')).body;
-      if (status.status === 'rebuilding') sawRebuilding = true;
+      if (status.status === 'rebuilding') {
+        sawRebuilding = true;
+        expect(status).toMatchObject({ generation: 1, rebuild: { generation: 2 } });
+      }
       if (sawRebuilding && status.status === 'running' && status.rebuild === null) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -93,7 +98,7 @@ describe('rebuild without downtime', () => {
 
     expect(problems).toEqual([]);
     const [status] = (await request(service.baseUrl, 'GET', '/v1/projections')).body;
-    expect(status).toMatchObject({ name: 'messages', status: 'running', rebuild: null });
+    expect(status).toMatchObject({ name: 'messages', generation: 2, status: 'running', rebuild: null });
     for (const p of projects) {
       const events = await readAllEvents(service.baseUrl, p);
       const projected = await history(p, events.at(-1).revision);

@@ -7,12 +7,14 @@ import { PROJECTOR_LOCK_CLASS } from './projector.js';
 export interface ProjectionStatus {
   name: string;
   version: number;
+  /** The build queries are served from now (null only before the first one exists). */
+  generation: number | null;
   status: 'running' | 'rebuilding' | 'stopped' | 'failed';
   position: string | null;
   lag: number;
   lastError: string | null;
   updatedAt: string | null;
-  /** Extension: the build under way, while status is "rebuilding". */
+  /** The build under way (status "rebuilding"), or null. */
   rebuild: {
     generation: number;
     version: number;
@@ -37,6 +39,7 @@ export async function projectionStatus(
   return {
     name: projection.name,
     version: live?.version ?? projection.version,
+    generation: live?.generation ?? null,
     status: statusOf(generations, await hasActiveProjector(db, projection.name)),
     position: live?.position ?? null,
     lag: await store.countAfter(live?.position ?? undefined, LAG_CAP),

@@ -21,6 +21,8 @@ export class SseParser {
   private event = '';
   private data: string[] = [];
   private hasData = false;
+  /** The reconnection time the stream last set with a `retry:` field (ms), if any. */
+  retry: number | undefined;
 
   push(text: string): SseItem[] {
     this.buffer += text;
@@ -49,6 +51,8 @@ export class SseParser {
       this.hasData = true;
     } else if (field === 'event') this.event = value;
     else if (field === 'id' && !value.includes('\u0000')) this.id = value;
+    // Only ASCII digits set it; anything else is ignored, as a browser's EventSource does.
+    else if (field === 'retry' && /^\d+$/.test(value)) this.retry = Number(value);
     return undefined;
   }
 
@@ -73,6 +77,8 @@ export interface SseConnection {
   next(timeoutMs?: number): Promise<SseItem>;
   /** The next event, skipping comments. */
   nextEvent(timeoutMs?: number): Promise<SseEvent>;
+  /** The reconnection time set by a `retry:` field among the lines parsed so far (ms), if any. */
+  retry(): number | undefined;
   close(): void;
 }
 
@@ -84,12 +90,12 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     signal: abort.signal,
   });
   const queue: SseItem[] = [];
+  const parser = new SseParser();
   const waiters: Array<() => void> = [];
   let ended: Error | undefined;
   const notify = () => waiters.splice(0).forEach((wake) => wake());
 
   if (response.ok && response.body) {
-    const parser = new SseParser();
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     void (async () => {
       try {
@@ -135,6 +141,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
         if (item.kind === 'event') return item;
       }
     },
+    retry: () => parser.retry,
     close: () => abort.abort(),
   };
 }

@@ -6,6 +6,13 @@ import { LiveService } from './live.service.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The reconnection time (ms) sent at the start of every stream, which an EventSource waits
+ * after losing it. The client resumes with Last-Event-ID, so it misses nothing by waiting; the
+ * wait keeps clients of an instance that went away from retrying in a tight loop.
+ */
+export const SSE_RETRY_MS = 2_000;
+
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache',
@@ -43,7 +50,7 @@ export class LiveController {
     // The client may have left while the revision was looked up.
     if (response.destroyed || !response.socket || response.socket.destroyed) return;
     response.writeHead(200, SSE_HEADERS);
-    response.write(': connected\n\n');
+    response.write(`retry: ${SSE_RETRY_MS}\n: connected\n\n`);
     const unsubscribe = this.live.subscribe(projectId, resume ?? current, current, response);
     response.once('close', unsubscribe);
     response.on('error', unsubscribe);

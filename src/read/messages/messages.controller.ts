@@ -1,11 +1,11 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { integerParam } from '../../conversation/http/request-parsing.js';
-import { type Message } from '../../conversation/message.js';
+import { revisionTag, sendConditional } from '../../http/conditional.js';
 import { Problem } from '../../http/problem.js';
 import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
-import { GetMessage, GetMessages, type MessagePage, type PageCursor } from './messages.queries.js';
+import { GetMessage, GetMessages, type PageCursor } from './messages.queries.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -13,12 +13,17 @@ const MAX = Number.MAX_SAFE_INTEGER;
 export class MessagesController {
   constructor(private readonly queries: QueryBus) {}
 
+  /**
+   * A page with `ETag: "<revision>"`: the read model at a revision is deterministic, so the same
+   * URL at the same revision is always the same page.
+   */
   @Get()
   async list(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Query() query: Record<string, unknown>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<MessagePage> {
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     if (query.before !== undefined && query.after !== undefined) {
       throw new Problem(400, 'invalid-parameter', 'before and after cannot be used together', {
         errors: [{ field: 'before', message: 'not allowed together with after' }],
@@ -28,21 +33,28 @@ export class MessagesController {
     let cursor: PageCursor = {};
     if (query.before !== undefined) cursor = { before: integerParam('before', query.before, 0, 0, MAX) };
     if (query.after !== undefined) cursor = { after: integerParam('after', query.after, 0, -1, MAX) };
+    // minRevision waits first; the comparison is with what is then answered.
     const page = await this.queries.execute(new GetMessages(projectId, limit, cursor, minRevisionOf(query)));
-    void reply.header('ETag', `"${page.revision}"`);
-    return page;
+    sendConditional(reply, ifNoneMatch, revisionTag(page.revision), page);
   }
 
+  /**
+   * The message with `ETag: "<its revision>"`: every change to a message is an event with a
+   * revision of its own, so the revision of the last one names its state. A message that does
+   * not exist has no representation: 404 whatever If-None-Match says.
+   */
   @Get(':messageId')
   async one(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Param('messageId', MessageIdPipe) messageId: string,
     @Query() query: Record<string, unknown>,
-  ): Promise<Message> {
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const message = await this.queries.execute(new GetMessage(projectId, messageId, minRevisionOf(query)));
     if (!message)
       throw new Problem(404, 'message-not-found', `No message ${messageId} in project ${projectId}`);
-    return message;
+    sendConditional(reply, ifNoneMatch, revisionTag(message.revision), message);
   }
 }
 

@@ -22,6 +22,16 @@ import { Problem } from '../../http/problem.js';
 
 export type { ProjectionStatus };
 
+/** Key class of the session lock under which rebuilds of a projection are requested one at a time. */
+const REBUILD_REQUEST_LOCK_CLASS = 7_401_330;
+
+/** The answer to a rebuild request: the generation being built. */
+export interface RebuildRequested {
+  name: string;
+  version: number;
+  generation: number;
+}
+
 /** Runs every projection's projector in this instance (one becomes active across instances). */
 @Injectable()
 export class ProjectionsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -63,15 +73,28 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
     return projectionStatus(this.pool, this.store, projection);
   }
 
-  async rebuild(name: string): Promise<{ name: string; version: number }> {
+  /**
+   * Starts a rebuild, or names the one under way. Requests that arrive together (at any
+   * instance) take turns: each looks for a build under way only once the one before it has
+   * committed the build it started, so they all name the same one.
+   */
+  async rebuild(name: string): Promise<RebuildRequested> {
     const projection = findProjection(name);
     if (!projection) throw new Problem(404, 'projection-not-found', `No projection named ${name}`);
     const client = await this.pool.connect();
+    const key = [REBUILD_REQUEST_LOCK_CLASS, projection.name];
+    let failed: Error | undefined;
     try {
-      const generation = await requestRebuild(client, projection);
-      return { name, version: generation.version };
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', key);
+      const building = await requestRebuild(client, projection);
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', key);
+      return { name: projection.name, version: building.version, generation: building.generation };
+    } catch (error) {
+      // The connection is closed rather than reused: its session, and the lock, end with it.
+      failed = error instanceof Error ? error : new Error(String(error));
+      throw error;
     } finally {
-      client.release();
+      client.release(failed);
     }
   }
 }
