@@ -45,9 +45,14 @@ export class Projector {
   private loop: Promise<void> | undefined;
   private client: pg.Client | undefined;
   private woken = false;
-  /** The next page, already being read while the previous one is written. */
-  private ahead:
-    { generation: number; after: string | undefined; max: number; page: Promise<ReadAllResult> } | undefined;
+  /**
+   * Per generation, its next page, already being read while the previous one is written. A
+   * rebuild follows two generations in turn: each keeps its own page ahead.
+   */
+  private readonly ahead = new Map<
+    number,
+    { after: string | undefined; max: number; page: Promise<ReadAllResult> }
+  >();
   /** A rebuild was requested since the generations were last read. */
   private controlled = false;
   private wakeUp: (() => void) | undefined;
@@ -131,6 +136,7 @@ export class Projector {
     await client.query(`LISTEN ${APPENDED_CHANNEL}`);
     await client.query(`LISTEN ${CONTROL_CHANNEL}`);
 
+    this.ahead.clear();
     let state = await this.prepare(client);
     while (this.running) {
       if (connectionError) throw connectionError;
@@ -208,18 +214,16 @@ export class Projector {
 
   private read(generation: Generation, max: number): Promise<ReadAllResult> {
     const after = generation.position ?? undefined;
-    const ahead = this.ahead;
-    this.ahead = undefined;
-    if (ahead && ahead.generation === generation.generation && ahead.after === after && ahead.max === max) {
-      return ahead.page;
-    }
+    const ahead = this.ahead.get(generation.generation);
+    this.ahead.delete(generation.generation);
+    if (ahead && ahead.after === after && ahead.max === max) return ahead.page;
     return this.store.readAll({ after, maxCount: max });
   }
 
   private prefetch(generation: Generation, after: string | undefined, max: number): void {
     const page = this.store.readAll({ after, maxCount: max });
     page.catch(() => undefined); // a failed read ahead is read again, and fails, in the open
-    this.ahead = { generation: generation.generation, after, max, page };
+    this.ahead.set(generation.generation, { after, max, page });
   }
 
   /** Applies events and moves the checkpoint, inside the caller's transaction. */
