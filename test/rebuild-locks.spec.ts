@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { PROJECTOR_MIGRATIONS } from '../projections/index.js';
+import { messagesProjection } from '../projections/messages/messages.projection.js';
+import {
+  ensureLiveGeneration,
+  type Generation,
+  loadGenerations,
+  requestRebuild,
+} from '../projections/projector/generations.js';
+import { Projector } from '../projections/projector/projector.js';
+import { migrate } from '../src/database/migrations.js';
+import { type EventStore, type NewEvent, streamNameOf } from '../src/event-store/event-store.port.js';
+import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
+import { createTestDatabase } from './support/database.js';
+
+/**
+ * Rebuilds, verify and replay beside readers that hold transactions open: each test holds a real
+ * transaction across a switch-over, a drop or a replay, and checks that reads and the projection
+ * of other appends go on meanwhile.
+ */
+
+/** A read of the read model slower than this means it queued behind the projector's DDL. */
+const PROMPT_MS = 1_000;
+
+let url: string;
+let pool: pg.Pool;
+/** Readers of the views, each statement cut off after 3 s so that a frozen read fails the test. */
+let readers: pg.Pool;
+let store: PostgresEventStore;
+const running: Projector[] = [];
+const held: pg.PoolClient[] = [];
+/** Whatever a test paused, let go after it whatever happened. */
+const resumes: (() => void)[] = [];
+
+beforeEach(async () => {
+  url = await createTestDatabase('rebuild_locks');
+  pool = new pg.Pool({ connectionString: url, max: 20 });
+  readers = new pg.Pool({ connectionString: url, max: 4, statement_timeout: 3_000 });
+  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }, PROJECTOR_MIGRATIONS]);
+  store = new PostgresEventStore(pool);
+  const client = await pool.connect();
+  await ensureLiveGeneration(client, messagesProjection).finally(() => client.release());
+});
+afterEach(async () => {
+  for (const resume of resumes.splice(0)) resume();
+  for (const client of held.splice(0)) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+  }
+  await Promise.all(running.splice(0).map((projector) => projector.stop()));
+  await readers.end();
+  await pool.end();
+});
+
+function projector(eventStore: EventStore = store, options: { rebuildBatchSize?: number } = {}): Projector {
+  const started = new Projector(url, eventStore, messagesProjection, {
+    pollMs: 50,
+    standbyRetryMs: 100,
+    batchSize: 100,
+    ...options,
+  });
+  started.start();
+  running.push(started);
+  return started;
+}
+
+function userMessaged(projectId: string, content: string): NewEvent {
+  return {
+    id: randomUUID(),
+    type: 'UserMessaged',
+    data: {
+      messageId: randomUUID(),
+      projectId,
+      content,
+      imageUrls: [],
+      createdBy: null,
+      createdAt: new Date().toISOString(),
+    },
+    metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
+  };
+}
+
+/** Appends `count` messages to a project in appends of up to 100; returns its last revision. */
+async function write(projectId: string, count: number): Promise<number> {
+  let revision = -1n;
+  for (let done = 0; done < count; done += 100) {
+    const events = Array.from({ length: Math.min(100, count - done) }, (_, i) =>
+      userMessaged(projectId, `m${done + i}`),
+    );
+    revision = (await store.append(streamNameOf(projectId), events, 'any')).nextExpectedRevision;
+  }
+  return Number(revision);
+}
+
+async function generations(): Promise<Generation[]> {
+  return loadGenerations(pool, 'messages');
+}
+
+async function live(): Promise<Generation> {
+  const found = (await generations()).find((g) => g.state === 'live');
+  if (!found) throw new Error('no live generation');
+  return found;
+}
+
+async function tableExists(name: string): Promise<boolean> {
+  const { rows } = await pool.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [
+    name,
+  ]);
+  return rows[0]?.found !== null;
+}
+
+/** Polls until the condition holds, or fails with what it waited for. */
+async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The revision the read model reflects for a project, read through the view as queries do. */
+async function projected(projectId: string): Promise<number> {
+  const { rows } = await readers.query<{ revision: string }>(
+    'SELECT revision FROM rm_projects WHERE project_id = $1',
+    [projectId],
+  );
+  return rows[0] ? Number(rows[0].revision) : -1;
+}
+
+/** How long until the read model reflects `revision` of the project (a minRevision read), at most `limitMs`. */
+async function visibleWithin(projectId: string, revision: number, limitMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < limitMs) {
+    if ((await projected(projectId).catch(() => -1)) >= revision) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Infinity;
+}
+
+/**
+ * History reads through the views, one after the other on two connections, until stopped:
+ * the slowest read and any that failed (a frozen read runs into the statement timeout).
+ */
+function readWhile(projectId: string): {
+  stop(): Promise<{ reads: number; slowestMs: number; errors: string[] }>;
+} {
+  let stopped = false;
+  let reads = 0;
+  let slowestMs = 0;
+  const errors: string[] = [];
+  const loop = async () => {
+    while (!stopped) {
+      const started = performance.now();
+      try {
+        await readers.query(
+          `SELECT coalesce((SELECT revision FROM rm_projects WHERE project_id = $1), -1) AS revision,
+                  (SELECT json_agg(m) FROM (SELECT * FROM rm_messages WHERE project_id = $1
+                                             ORDER BY sequence DESC LIMIT 50) m) AS rows`,
+          [projectId],
+        );
+        reads++;
+      } catch (error) {
+        errors.push(error instanceof Error ? error.message : String(error));
+      }
+      slowestMs = Math.max(slowestMs, performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const loops = [loop(), loop()];
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+      return { reads, slowestMs, errors };
+    },
+  };
+}
+
+/** A connection with a transaction left open after its first statements, as a report or a forgotten session. */
+async function holdOpen(...statements: string[]): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  held.push(client);
+  await client.query('BEGIN');
+  for (const sql of statements) await client.query(sql);
+  return client;
+}
+
+async function release(client: pg.PoolClient): Promise<void> {
+  await client.query('COMMIT');
+  held.splice(held.indexOf(client), 1);
+  client.release();
+}
+
+async function rebuild(): Promise<Generation> {
+  const client = await pool.connect();
+  try {
+    return await requestRebuild(client, messagesProjection);
+  } finally {
+    client.release();
+  }
+}
+
+describe('a rebuild beside transactions that hold the read model', () => {
+  it('a transaction holding the views delays the switch, never the readers; the switch follows once it ends', async () => {
+    const p = `views-${randomUUID()}`;
+    const seeded = await write(p, 300);
+    projector();
+    await waitFor(async () => (await projected(p)) === seeded, 'the live generation to catch up');
+    const before = await live();
+
+    // A report that read the history and was left idle in its transaction.
+    const holder = await holdOpen(
+      `SELECT count(*) FROM rm_messages WHERE project_id = '${p}'`,
+      `SELECT count(*) FROM rm_projects`,
+    );
+    const reading = readWhile(p);
+    const target = await rebuild();
+    await waitFor(
+      async () =>
+        (await generations()).find((g) => g.generation === target.generation)?.position === before.position,
+      'the new generation to catch up',
+    );
+    // Long enough for several attempts at the switch: reads go on, and so does the live model.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const q = `views-other-${randomUUID()}`;
+    const written = await write(q, 1);
+    const lag = await visibleWithin(q, written, 3_000);
+    const reads = await reading.stop();
+
+    expect(reads.errors).toEqual([]);
+    expect(reads.slowestMs).toBeLessThan(PROMPT_MS);
+    expect(reads.reads).toBeGreaterThan(10);
+    expect(lag).toBeLessThan(PROMPT_MS);
+    expect((await live()).generation).toBe(before.generation); // the old model stays live meanwhile
+
+    await release(holder);
+    await waitFor(async () => (await live()).generation === target.generation, 'the switch', 10_000);
+    expect(await projected(q)).toBe(written);
+    await waitFor(
+      async () => !(await tableExists(`rm_messages_g${before.generation}`)),
+      'the old generation to be dropped',
+      10_000,
+    );
+    expect((await generations()).map((g) => [g.generation, g.state])).toEqual([[target.generation, 'live']]);
+  });
+
+  it("a transaction holding the old generation's tables delays only their drop", async () => {
+    const p = `tables-${randomUUID()}`;
+    const seeded = await write(p, 300);
+    projector();
+    await waitFor(async () => (await projected(p)) === seeded, 'the live generation to catch up');
+    const before = await live();
+
+    const holder = await holdOpen(`SELECT count(*) FROM rm_messages_g${before.generation}`);
+    const reading = readWhile(p);
+    const target = await rebuild();
+    await waitFor(async () => (await live()).generation === target.generation, 'the switch', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const q = `tables-other-${randomUUID()}`;
+    const written = await write(q, 1);
+    const lag = await visibleWithin(q, written, 3_000);
+    const reads = await reading.stop();
+
+    expect(lag).toBeLessThan(PROMPT_MS); // the projector did not stall on the drop
+    expect(reads.errors).toEqual([]);
+    expect(reads.slowestMs).toBeLessThan(PROMPT_MS);
+    expect(await tableExists(`rm_messages_g${before.generation}`)).toBe(true); // still held
+
+    await release(holder);
+    await waitFor(
+      async () => !(await tableExists(`rm_messages_g${before.generation}`)),
+      'the old generation to be dropped once released',
+      10_000,
+    );
+    expect(await tableExists(`rm_projects_g${before.generation}`)).toBe(false);
+  });
+});
