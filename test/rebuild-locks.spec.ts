@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import pg from 'pg';
+import { type Cli } from '../projections/cli/context.js';
+import { verify } from '../projections/cli/commands/verify.js';
 import { PROJECTOR_MIGRATIONS } from '../projections/index.js';
 import { messagesProjection } from '../projections/messages/messages.projection.js';
 import {
@@ -10,7 +13,12 @@ import {
 } from '../projections/projector/generations.js';
 import { Projector } from '../projections/projector/projector.js';
 import { migrate } from '../src/database/migrations.js';
-import { type EventStore, type NewEvent, streamNameOf } from '../src/event-store/event-store.port.js';
+import {
+  type EventStore,
+  type NewEvent,
+  type ReadAllOptions,
+  streamNameOf,
+} from '../src/event-store/event-store.port.js';
 import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
@@ -275,5 +283,73 @@ describe('a rebuild beside transactions that hold the read model', () => {
       10_000,
     );
     expect(await tableExists(`rm_projects_g${before.generation}`)).toBe(false);
+  });
+
+  it('verify beside a rebuild: neither waits for the other, and verify checks the generation it started on', async () => {
+    const projects = [`verify-a-${randomUUID()}`, `verify-b-${randomUUID()}`];
+    const revisions = await Promise.all(projects.map((p) => write(p, 150)));
+    projector();
+    for (const [i, p] of projects.entries())
+      await waitFor(async () => (await projected(p)) === revisions[i], 'the live generation to catch up');
+    const before = await live();
+
+    // verify's own store pauses on its first read of the log, while verify is under way.
+    let paused!: () => void;
+    const reached = new Promise<void>((resolve) => (paused = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    resumes.push(resume);
+    const verifyStore = new PostgresEventStore(pool);
+    const readAll = verifyStore.readAll.bind(verifyStore);
+    verifyStore.readAll = async (options?: ReadAllOptions) => {
+      paused();
+      await resumed;
+      return readAll(options);
+    };
+    const printed: string[] = [];
+    const cli: Cli = {
+      db: { url, pool, store: verifyStore, close: async () => undefined },
+      signal: new AbortController().signal,
+      stderr: new Writable({ write: (_chunk, _encoding, done) => done() }) as unknown as NodeJS.WriteStream,
+      print: (text) => printed.push(text),
+      note: (text) => printed.push(text),
+    };
+    const verified = verify(cli);
+    verified.catch(() => undefined);
+    await reached;
+    // While it reads the log, verify holds nothing a rebuild, a migration or a reader could wait for.
+    const ddl = await pool.connect();
+    try {
+      await ddl.query('BEGIN');
+      await ddl.query('SET LOCAL lock_timeout = 200');
+      await ddl.query(
+        `LOCK TABLE projection_generations, rm_messages_g${before.generation}, rm_projects_g${before.generation}
+           IN ACCESS EXCLUSIVE MODE`,
+      );
+    } finally {
+      await ddl.query('ROLLBACK');
+      ddl.release();
+    }
+
+    const reading = readWhile(projects[0]!);
+    const target = await rebuild();
+    await waitFor(async () => (await live()).generation === target.generation, 'the switch', 10_000);
+    const q = `verify-other-${randomUUID()}`;
+    const written = await write(q, 1);
+    const lag = await visibleWithin(q, written, 3_000);
+    const reads = await reading.stop();
+
+    resume();
+    expect(await verified).toBe(0);
+    expect(lag).toBeLessThan(PROMPT_MS);
+    expect(reads.errors).toEqual([]);
+    expect(reads.slowestMs).toBeLessThan(PROMPT_MS);
+    expect(printed.join('\n')).toContain(`messages generation ${before.generation} (version 1)`);
+    expect(printed.join('\n')).toContain('the read model agrees with the log');
+    await waitFor(
+      async () => !(await tableExists(`rm_messages_g${before.generation}`)),
+      'the old generation to be dropped after verify',
+      10_000,
+    );
   });
 });
