@@ -353,3 +353,39 @@ describe('a rebuild beside transactions that hold the read model', () => {
     );
   });
 });
+
+describe('a replay of one project', () => {
+  it('holds that project only: appends to another project are projected meanwhile', async () => {
+    const a = `replayed-${randomUUID()}`;
+    const b = `other-${randomUUID()}`;
+    const aRevision = await write(a, 20);
+    const bRevision = await write(b, 20);
+    projector();
+    await waitFor(async () => (await projected(a)) === aRevision, 'project a');
+    await waitFor(async () => (await projected(b)) === bRevision, 'project b');
+    const { generation } = await live();
+
+    // What `projections replay` does in its transaction, left open half way.
+    const replaying = await holdOpen();
+    await replaying.query(
+      `SELECT generation FROM projection_generations WHERE name = 'messages' AND state = 'live' FOR KEY SHARE`,
+    );
+    expect(await messagesProjection.forget!(replaying, generation, streamNameOf(a))).toBe(20);
+    const events = await store.readStream(streamNameOf(a));
+    await messagesProjection.apply(replaying, events, generation);
+
+    const written = await write(b, 1);
+    expect(await visibleWithin(b, written, 3_000)).toBeLessThan(PROMPT_MS);
+
+    // The replayed project itself waits for the replay: its append shows once the replay commits.
+    const aWritten = await write(a, 1);
+    expect(await visibleWithin(a, aWritten, 300)).toBe(Infinity);
+    await release(replaying);
+    expect(await visibleWithin(a, aWritten, 3_000)).toBeLessThan(PROMPT_MS);
+    const { rows } = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM rm_messages WHERE project_id = $1',
+      [a],
+    );
+    expect(rows[0]?.n).toBe(aWritten + 1);
+  });
+});
