@@ -118,6 +118,12 @@ export async function requestRebuild(client: pg.ClientBase, projection: Projecti
 /** Key of the transaction lock under which a projection's first generation is created. */
 const SETUP_LOCK = [7_401_328, 0] as const;
 
+/**
+ * Key class of the transaction lock that a reader of a generation's own tables (verify) holds,
+ * shared, while it reads them: a retired generation is dropped only when no one holds it.
+ */
+const IN_USE_LOCK_CLASS = 7_401_330;
+
 /** Creates the projection's first (live, empty) generation unless there is one. */
 export async function ensureLiveGeneration(client: pg.ClientBase, projection: Projection): Promise<void> {
   await client.query('BEGIN');
@@ -162,12 +168,6 @@ export async function createGeneration(
     switchWaitingSince: null,
   };
 }
-
-/**
- * Key class of the transaction lock that a reader of a generation's own tables (verify) holds,
- * shared, while it reads them: a retired generation is dropped only when no one holds it.
- */
-const IN_USE_LOCK_CLASS = 7_401_330;
 
 /** Keeps a generation's tables from being dropped until the caller's transaction ends. */
 export async function useGeneration(client: pg.ClientBase, name: string, generation: number): Promise<void> {

@@ -75,12 +75,8 @@ async function verifyOnce(cli: Cli): Promise<number> {
         return await compareReadModel(client, live.generation, expected, differences);
       } catch (error) {
         if ((error as { code?: string }).code !== '42P01') throw error;
-        throw new GenerationDropped(
-          `generation ${live.generation} was replaced and dropped while verify ran`,
-          {
-            cause: error,
-          },
-        );
+        const reason = `generation ${live.generation} was replaced and dropped while verify ran`;
+        throw new GenerationDropped(reason, { cause: error });
       }
     });
     await holder.query('COMMIT');
