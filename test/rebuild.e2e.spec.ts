@@ -147,7 +147,7 @@ describe('rebuild without downtime', () => {
       expect(waiting).toMatchObject({ name: 'messages', status: 'rebuilding', position: expect.any(String) });
       expect(waiting.position).not.toBe(before.position);
       // Built and caught up, it waits to switch, and says since when.
-      expect(waiting.rebuild).toMatchObject({ lag: 0, switchWaitingSince: expect.any(String) });
+      expect(waiting.rebuild).toMatchObject({ switchWaitingSince: expect.any(String) });
 
       await holder.query('COMMIT');
       let status: any;
