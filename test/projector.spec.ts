@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PROJECTOR_MIGRATIONS } from '../projections/index.js';
 import { messagesProjection } from '../projections/messages/messages.projection.js';
-import { ensureLiveGeneration, loadGenerations } from '../projections/projector/generations.js';
+import {
+  ensureLiveGeneration,
+  loadGenerations,
+  requestRebuild,
+} from '../projections/projector/generations.js';
 import { Projector } from '../projections/projector/projector.js';
 import { migrate } from '../src/database/migrations.js';
-import { type NewEvent, streamNameOf } from '../src/event-store/event-store.port.js';
+import { type NewEvent, type ReadAllOptions, streamNameOf } from '../src/event-store/event-store.port.js';
 import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
@@ -234,5 +238,46 @@ describe('the projector', () => {
     const oldTable = async () =>
       (await pool.query(`SELECT to_regclass($1) AS old`, [`rm_messages_g${before.generation}`])).rows[0].old;
     await waitFor(async () => (await oldTable()) === null, 'the old generation to be dropped');
+  });
+
+  it('reads each page of the log once while rebuilding beside the live generation', async () => {
+    const pageSize = 500;
+    const pages = 8;
+    for (let i = 0; i < pages; i++) {
+      const p = `pages-${i}-${randomUUID()}`;
+      const events = Array.from({ length: pageSize }, (_, j) => userMessaged(p, `m${j}`));
+      await store.append(streamNameOf(p), events, 'no_stream');
+    }
+    // The projector's event store counts what it reads while the rebuild runs.
+    const counted = new PostgresEventStore(pool);
+    const readAll = counted.readAll.bind(counted);
+    const calls: { after: string | undefined; events: number }[] = [];
+    let counting = false;
+    counted.readAll = async (options?: ReadAllOptions) => {
+      const page = await readAll(options);
+      if (counting) calls.push({ after: options?.after, events: page.events.length });
+      return page;
+    };
+    const started = new Projector(url, counted, messagesProjection, {
+      pollMs: 50,
+      standbyRetryMs: 100,
+      batchSize: 100,
+      rebuildBatchSize: pageSize,
+    });
+    started.start();
+    running.push(started);
+    await waitFor(async () => (await live()).eventsApplied === pageSize * pages, 'the live generation');
+
+    counting = true;
+    const client = await pool.connect();
+    const target = await requestRebuild(client, messagesProjection).finally(() => client.release());
+    await waitFor(async () => (await live()).generation === target.generation, 'the rebuild to go live');
+    counting = false;
+
+    // The live generation is caught up and reads nothing; each page is read once for the new one.
+    const read = calls.reduce((sum, call) => sum + call.events, 0);
+    const nonEmpty = calls.filter((call) => call.events > 0).length;
+    expect({ read, nonEmpty }).toEqual({ read: pageSize * pages, nonEmpty: pages });
+    expect(calls.length).toBeLessThanOrEqual(2 * pages + 4);
   });
 });

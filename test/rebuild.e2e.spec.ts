@@ -1,12 +1,15 @@
+import pg from 'pg';
 import { applyToMessage, type Message } from '../src/conversation/message.js';
 import { createTestDatabase } from './support/database.js';
 import { projectId, readAllEvents, request } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';
 
 let service: RunningService;
+let databaseUrl: string;
 
 beforeAll(async () => {
-  service = await startService({ DATABASE_URL: await createTestDatabase('rebuild') });
+  databaseUrl = await createTestDatabase('rebuild');
+  service = await startService({ DATABASE_URL: databaseUrl });
 });
 afterAll(async () => service?.stop());
 
@@ -103,6 +106,67 @@ describe('rebuild without downtime', () => {
       const events = await readAllEvents(service.baseUrl, p);
       const projected = await history(p, events.at(-1).revision);
       expect(projected.data).toEqual(await expected(p));
+    }
+  });
+
+  it('a transaction left open on the history delays the switch, not the readers; the rebuild ends when it does', async () => {
+    const p = projectId('rebuild-held');
+    for (let i = 0; i < 20; i++)
+      await request(service.baseUrl, 'POST', `/v1/projects/${p}/turns`, { user: { content: `q${i}` } });
+    const seeded = await history(p);
+    const holder = new pg.Client({ connectionString: databaseUrl });
+    await holder.connect();
+    const slow: string[] = [];
+    try {
+      // A report that read the history and was left idle in its transaction.
+      await holder.query('BEGIN');
+      await holder.query(`SELECT count(*) FROM rm_messages WHERE project_id = $1`, [p]);
+      await holder.query(`SELECT revision FROM rm_projects WHERE project_id = $1`, [p]);
+
+      const [before] = (await request(service.baseUrl, 'GET', '/v1/projections')).body;
+      expect((await request(service.baseUrl, 'POST', '/v1/projections/messages/rebuild', {})).status).toBe(
+        202,
+      );
+      // Reads for a few seconds, through the rebuild's attempts to switch; each must answer promptly.
+      const until = Date.now() + 4_000;
+      let written = seeded.revision;
+      while (Date.now() < until) {
+        const started = Date.now();
+        const page = await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages?limit=50`);
+        const took = Date.now() - started;
+        if (page.status !== 200 || took >= 1_000) slow.push(`GET ${page.status} in ${took} ms`);
+        // The live model keeps following the log meanwhile: read your own write.
+        const posted = await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, {
+          content: 'more',
+        });
+        written = posted.body.revision;
+        const own = await request(
+          service.baseUrl,
+          'GET',
+          `/v1/projects/${p}/messages?limit=1&minRevision=${written}`,
+        );
+        if (own.status !== 200) slow.push(`minRevision GET ${own.status}`);
+      }
+      expect(slow).toEqual([]);
+      const [waiting] = (await request(service.baseUrl, 'GET', '/v1/projections')).body;
+      expect(waiting).toMatchObject({ name: 'messages', status: 'rebuilding', position: expect.any(String) });
+      expect(waiting.position).not.toBe(before.position);
+      // Built and caught up, it waits to switch, and says since when.
+      expect(waiting.rebuild).toMatchObject({ switchWaitingSince: expect.any(String) });
+
+      await holder.query('COMMIT');
+      let status: any;
+      for (let i = 0; i < 200; i++) {
+        [status] = (await request(service.baseUrl, 'GET', '/v1/projections')).body;
+        if (status.status === 'running' && status.rebuild === null) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(status).toMatchObject({ name: 'messages', status: 'running', rebuild: null });
+      const after = await history(p, written);
+      expect(after.data).toEqual(await expected(p));
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
     }
   });
 });

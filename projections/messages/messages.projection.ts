@@ -6,8 +6,17 @@ import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { type AppliedChanges, PoisonEventError, type Projection } from '../projection.js';
 
 const STREAM_PREFIX = 'conversation-';
-/** Key class of the lock between batches (shared) and a replay of one project (exclusive). */
+/**
+ * Key class of the transaction lock, per generation, that says a replay is under way in it: each
+ * replay holds it shared; a batch takes it exclusively when it can, and then needs no lock per
+ * project, since no replay runs or starts in that generation until the batch commits.
+ */
 const REPLAY_LOCK_CLASS = 7_401_329;
+/**
+ * Key class of the transaction lock on one project of one generation: a replay holds its project
+ * exclusively; a batch that runs beside a replay holds each project it touches shared.
+ */
+const PROJECT_LOCK_CLASS = 7_401_331;
 
 /**
  * The ordered messages of every conversation (`rm_messages`) and the stream revision each
@@ -44,9 +53,9 @@ export const messagesProjection: Projection = {
   dropTables: (g) => `DROP TABLE IF EXISTS rm_messages_g${g}, rm_projects_g${g}`,
 
   async apply(client, events, g): Promise<AppliedChanges> {
-    await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [REPLAY_LOCK_CLASS, g]);
     const conversationEvents = events.filter((event) => event.streamName.startsWith(STREAM_PREFIX));
     const projects = [...new Set(conversationEvents.map((event) => projectOf(event)))];
+    await holdProjects(client, g, projects);
     const revisions = await projectedRevisions(client, g, projects);
     const created = new Map<string, Message>();
     const completed = new Map<string, Completion>();
@@ -87,9 +96,14 @@ export const messagesProjection: Projection = {
   async forget(client, g, streamName): Promise<number> {
     if (!streamName.startsWith(STREAM_PREFIX)) return 0;
     const projectId = streamName.slice(STREAM_PREFIX.length);
-    // Batches being applied finish first, and the next waits until the replay has committed, so
-    // it reads the replayed revision and skips what the replay applied.
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [REPLAY_LOCK_CLASS, g]);
+    // Batches of this project being applied finish first, and the next one waits until the replay
+    // has committed, so it reads the replayed revision and skips what the replay applied. Batches
+    // of other projects go on.
+    await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [REPLAY_LOCK_CLASS, g]);
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+      PROJECT_LOCK_CLASS,
+      `${g}/${projectId}`,
+    ]);
     await client.query(
       `INSERT INTO rm_projects_g${g} (project_id, revision) VALUES ($1, -1) ON CONFLICT DO NOTHING`,
       [projectId],
@@ -152,6 +166,24 @@ async function checkReflected(client: pg.ClientBase, g: number, skipped: Skipped
   );
   const lost = skipped.find((_, index) => rows[index]?.found !== true);
   if (lost) throw new RevisionWentBackwardsError(lost.recorded, lost.reached);
+}
+
+/**
+ * Keeps a replay away from these projects until the caller's transaction ends, and waits for one
+ * under way on any of them. When no replay runs in the generation, one lock stands for all.
+ */
+async function holdProjects(client: pg.ClientBase, g: number, projects: string[]): Promise<void> {
+  if (projects.length === 0) return;
+  const { rows } = await client.query<{ alone: boolean }>(
+    'SELECT pg_try_advisory_xact_lock($1, $2) AS alone',
+    [REPLAY_LOCK_CLASS, g],
+  );
+  if (rows[0]?.alone) return;
+  await client.query(
+    `SELECT pg_advisory_xact_lock_shared($1, hashtext($2 || '/' || p))
+       FROM unnest($3::text[]) AS p`,
+    [PROJECT_LOCK_CLASS, String(g), projects],
+  );
 }
 
 function projectOf(event: RecordedEvent): string {

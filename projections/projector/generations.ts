@@ -2,7 +2,10 @@ import type pg from 'pg';
 import { type Migration } from '../../src/database/migrations.js';
 import { type Projection } from '../projection.js';
 
-/** Where every projection's builds stand: the live one, and a rebuild in progress if any. */
+/**
+ * Where every projection's builds stand: the live one, a rebuild in progress if any, and
+ * generations replaced by a rebuild whose tables are still to be dropped (`retired`).
+ */
 export const projectorMigrations: Migration[] = [
   {
     id: 1,
@@ -25,6 +28,16 @@ CREATE UNIQUE INDEX projection_generations_one_live ON projection_generations (n
 CREATE UNIQUE INDEX projection_generations_one_building ON projection_generations (name) WHERE state = 'building';
 `,
   },
+  {
+    id: 2,
+    name: 'retired generations; a switch-over waiting for readers',
+    sql: `
+ALTER TABLE projection_generations DROP CONSTRAINT projection_generations_state_check;
+ALTER TABLE projection_generations ADD CONSTRAINT projection_generations_state_check
+  CHECK (state IN ('building', 'live', 'retired'));
+ALTER TABLE projection_generations ADD COLUMN switch_waiting_since timestamptz;
+`,
+  },
 ];
 
 /** Notified when a rebuild is requested, so the active projector starts it at once. */
@@ -36,24 +49,27 @@ export interface Generation {
   name: string;
   generation: number;
   version: number;
-  state: 'building' | 'live';
+  state: 'building' | 'live' | 'retired';
   position: string | null;
   eventsApplied: number;
   failed: boolean;
   lastError: string | null;
   updatedAt: Date;
+  /** A build caught up whose switch-over keeps meeting transactions that hold the read model: since when. */
+  switchWaitingSince: Date | null;
 }
 
 interface GenerationRow {
   name: string;
   generation: number;
   version: number;
-  state: 'building' | 'live';
+  state: 'building' | 'live' | 'retired';
   position: string | null;
   events_applied: string;
   failed: boolean;
   last_error: string | null;
   updated_at: Date;
+  switch_waiting_since: Date | null;
 }
 
 export async function loadGenerations(
@@ -75,6 +91,7 @@ export async function loadGenerations(
     failed: row.failed,
     lastError: row.last_error,
     updatedAt: row.updated_at,
+    switchWaitingSince: row.switch_waiting_since,
   }));
 }
 
@@ -85,6 +102,12 @@ export async function loadGenerations(
 export async function requestRebuild(client: pg.ClientBase, projection: Projection): Promise<Generation> {
   await client.query('BEGIN');
   try {
+    // Requests that arrive together take turns, so that the later ones find the building generation
+    // the first created (each statement below sees what committed before it) instead of a duplicate.
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+      REBUILD_REQUEST_LOCK_CLASS,
+      projection.name,
+    ]);
     const generations = await loadGenerations(client, projection.name, true);
     const generation =
       generations.find((g) => g.state === 'building') ??
@@ -98,8 +121,17 @@ export async function requestRebuild(client: pg.ClientBase, projection: Projecti
   }
 }
 
+/** Key class of the transaction lock under which rebuilds of one projection are requested in turn. */
+const REBUILD_REQUEST_LOCK_CLASS = 7_401_332;
+
 /** Key of the transaction lock under which a projection's first generation is created. */
 const SETUP_LOCK = [7_401_328, 0] as const;
+
+/**
+ * Key class of the transaction lock that a reader of a generation's own tables (verify) holds,
+ * shared, while it reads them: a retired generation is dropped only when no one holds it.
+ */
+const IN_USE_LOCK_CLASS = 7_401_330;
 
 /** Creates the projection's first (live, empty) generation unless there is one. */
 export async function ensureLiveGeneration(client: pg.ClientBase, projection: Projection): Promise<void> {
@@ -142,5 +174,57 @@ export async function createGeneration(
     failed: false,
     lastError: null,
     updatedAt: rows[0]?.updated_at ?? new Date(),
+    switchWaitingSince: null,
   };
+}
+
+/** Keeps a generation's tables from being dropped until the caller's transaction ends. */
+export async function useGeneration(client: pg.ClientBase, name: string, generation: number): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [
+    IN_USE_LOCK_CLASS,
+    `${name}/${generation}`,
+  ]);
+}
+
+/** A lock that was not granted within the transaction's lock_timeout (or a deadlock): try again later. */
+export function isLockConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '55P03' || code === '40P01';
+}
+
+/**
+ * Drops a retired generation's tables and its row, waiting at most `lockTimeoutMs` for any lock:
+ * a DROP queued behind a transaction that still reads those tables would hold up every other
+ * lock request on them. Returns false, having changed nothing, when the generation is still in
+ * use (a reader's transaction, verify): the caller tries again later.
+ */
+export async function dropRetiredGeneration(
+  client: pg.ClientBase,
+  projection: Projection,
+  generation: number,
+  lockTimeoutMs: number,
+): Promise<boolean> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
+    const { rows } = await client.query<{ free: boolean }>(
+      'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS free',
+      [IN_USE_LOCK_CLASS, `${projection.name}/${generation}`],
+    );
+    if (!rows[0]?.free) {
+      await client.query('ROLLBACK');
+      return false;
+    }
+    await client.query(projection.dropTables(generation));
+    await client.query(
+      `DELETE FROM projection_generations WHERE name = $1 AND generation = $2 AND state = 'retired'`,
+      [projection.name, generation],
+    );
+    await client.query('COMMIT');
+    return true;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    if (isLockConflict(error)) return false;
+    throw error;
+  }
 }

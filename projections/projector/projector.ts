@@ -9,8 +9,10 @@ import {
 import { PoisonEventError, type Projection } from '../projection.js';
 import {
   CONTROL_CHANNEL,
+  dropRetiredGeneration,
   ensureLiveGeneration,
   type Generation,
+  isLockConflict,
   loadGenerations,
   PROJECTED_CHANNEL,
   requestRebuild,
@@ -30,6 +32,14 @@ export interface ProjectorOptions {
    * this turns many tiny transactions into fewer larger ones, for a few ms of lag.
    */
   lingerMs?: number;
+  /**
+   * How long a switch-over or a drop of an old generation waits for a lock (a reader's transaction
+   * holding the views or the tables) before it gives up and tries again later: every read that
+   * arrives meanwhile queues behind it, so this is the most a reader is held up.
+   */
+  lockTimeoutMs?: number;
+  /** Longest pause between two attempts at a switch-over or a drop (the pauses double up to it). */
+  retryMaxMs?: number;
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
 }
 
@@ -37,6 +47,16 @@ export interface ProjectorOptions {
 export const PROJECTOR_LOCK_CLASS = 7_401_327;
 const APPENDED_CHANNEL = 'es_appended';
 const NOTIFY_LIMIT = 7_900;
+/** First pause after a switch-over or a drop met a lock; it doubles on each attempt after. */
+const RETRY_FIRST_MS = 250;
+/** A switch-over that has waited this long for readers is reported, and again at most this often. */
+const WAITING_REPORT_MS = 30_000;
+
+interface Attempt {
+  attempts: number;
+  /** Not before this time (ms since the epoch). */
+  at: number;
+}
 
 class LostLeadershipError extends Error {}
 
@@ -51,11 +71,19 @@ export class Projector {
   private loop: Promise<void> | undefined;
   private client: pg.Client | undefined;
   private woken = false;
-  /** The next page, already being read while the previous one is written. */
-  private ahead:
-    { generation: number; after: string | undefined; max: number; page: Promise<ReadAllResult> } | undefined;
+  /**
+   * Per generation, its next page, already being read while the previous one is written. A
+   * rebuild follows two generations in turn: each keeps its own page ahead.
+   */
+  private readonly ahead = new Map<
+    number,
+    { after: string | undefined; max: number; page: Promise<ReadAllResult> }
+  >();
   /** A rebuild was requested since the generations were last read. */
   private controlled = false;
+  /** Switch-overs and drops that met a lock, by `switch <generation>` / `drop <generation>`: when to try again. */
+  private readonly postponed = new Map<string, Attempt>();
+  private waitingReportedAt = 0;
   private wakeUp: (() => void) | undefined;
   private readonly options: Required<ProjectorOptions>;
 
@@ -71,6 +99,8 @@ export class Projector {
       pollMs: 1_000,
       standbyRetryMs: 1_000,
       lingerMs: 5,
+      lockTimeoutMs: 100,
+      retryMaxMs: 5_000,
       log: () => undefined,
       ...options,
     };
@@ -158,12 +188,14 @@ export class Projector {
     await client.query(`LISTEN ${APPENDED_CHANNEL}`);
     await client.query(`LISTEN ${CONTROL_CHANNEL}`);
 
+    this.ahead.clear();
+    this.postponed.clear();
     let state = await this.prepare(client);
     while (this.running) {
       if (connectionError) throw connectionError;
       state = await this.reload(client, state);
       const progress = await this.step(client, state);
-      if (progress === 'idle') await this.sleep(this.options.pollMs);
+      if (progress === 'idle') await this.sleep(Math.min(this.options.pollMs, this.untilNextAttempt()));
       else if (progress === 'partial') await delay(this.options.lingerMs);
     }
   }
@@ -197,7 +229,10 @@ export class Projector {
       : state;
   }
 
-  /** One batch of the live generation and one of a build under way. */
+  /**
+   * One batch of the live generation and one of a build under way; a build caught up switches
+   * over, and retired generations are dropped, each when no reader holds what it needs.
+   */
   private async step(client: pg.ClientBase, generations: Generation[]): Promise<'idle' | 'partial' | 'full'> {
     let progress: 'idle' | 'partial' | 'full' = 'idle';
     const live = generations.find((g) => g.state === 'live');
@@ -205,12 +240,34 @@ export class Projector {
       const applied = await this.follow(client, live, this.options.batchSize);
       if (applied > 0) progress = applied < this.options.batchSize ? 'partial' : 'full';
     }
+    // What is still to be done after a lock got in its way; anything else postponed is forgotten.
+    const waiting = new Set<string>();
     const building = generations.find((g) => g.state === 'building');
     if (building && !building.failed) {
       const applied = await this.follow(client, building, this.options.rebuildBatchSize);
-      if (applied === 0 && live) await this.switchOver(client, live, building);
-      progress = 'full';
+      const key = `switch ${building.generation}`;
+      waiting.add(key); // the pause between attempts holds while the build follows new events
+      if (applied > 0) progress = 'full';
+      else if (live && this.due(key) && (await this.switchOver(client, live, building))) {
+        waiting.delete(key);
+        progress = 'full';
+      }
     }
+    for (const retired of generations.filter((g) => g.state === 'retired')) {
+      const key = `drop ${retired.generation}`;
+      if (!this.due(key)) {
+        waiting.add(key);
+      } else if (
+        await dropRetiredGeneration(client, this.projection, retired.generation, this.options.lockTimeoutMs)
+      ) {
+        generations.splice(generations.indexOf(retired), 1);
+        this.options.log('log', `${this.projection.name}: generation ${retired.generation} dropped`);
+      } else {
+        this.postpone(key);
+        waiting.add(key);
+      }
+    }
+    for (const key of this.postponed.keys()) if (!waiting.has(key)) this.postponed.delete(key);
     return progress;
   }
 
@@ -242,18 +299,16 @@ export class Projector {
 
   private read(generation: Generation, max: number): Promise<ReadAllResult> {
     const after = generation.position ?? undefined;
-    const ahead = this.ahead;
-    this.ahead = undefined;
-    if (ahead && ahead.generation === generation.generation && ahead.after === after && ahead.max === max) {
-      return ahead.page;
-    }
+    const ahead = this.ahead.get(generation.generation);
+    this.ahead.delete(generation.generation);
+    if (ahead && ahead.after === after && ahead.max === max) return ahead.page;
     return this.store.readAll({ after, maxCount: max });
   }
 
   private prefetch(generation: Generation, after: string | undefined, max: number): void {
     const page = this.store.readAll({ after, maxCount: max });
     page.catch(() => undefined); // a failed read ahead is read again, and fails, in the open
-    this.ahead = { generation: generation.generation, after, max, page };
+    this.ahead.set(generation.generation, { after, max, page });
   }
 
   /** Applies events and moves the checkpoint, inside the caller's transaction. */
@@ -306,34 +361,100 @@ export class Projector {
 
   /**
    * The new generation takes over in one transaction: it catches up to the head of the log,
-   * the views move to it, and it becomes live. Queries see the old tables or the new ones.
+   * the views move to it, and it becomes live; the old one is retired, its tables dropped later.
+   * Queries see the old tables or the new ones. Moving the views needs them to itself, so every
+   * lock is waited for only briefly (lockTimeoutMs): a switch queued behind a transaction that
+   * holds the views would hold up every read after it. When it cannot have them, the old
+   * generation stays live and the switch is tried again later. Returns whether it switched.
    */
-  private async switchOver(client: pg.ClientBase, live: Generation, building: Generation): Promise<void> {
+  private async switchOver(client: pg.ClientBase, live: Generation, building: Generation): Promise<boolean> {
+    const { name } = this.projection;
+    const before = { position: building.position, eventsApplied: building.eventsApplied };
     await client.query('BEGIN');
     try {
-      await loadGenerations(client, this.projection.name, true);
+      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.options.lockTimeoutMs))}`);
+      await loadGenerations(client, name, true);
       for (;;) {
         const page = await this.store.readAll({ after: building.position ?? undefined, maxCount: 5_000 });
         if (page.events.length === 0) break;
         await this.commit(client, building, page.events);
       }
       await client.query(this.projection.activate(building.generation));
-      await client.query(`DELETE FROM projection_generations WHERE name = $1 AND generation = $2`, [
-        this.projection.name,
-        live.generation,
-      ]);
       await client.query(
-        `UPDATE projection_generations SET state = 'live', updated_at = now() WHERE name = $1 AND generation = $2`,
-        [this.projection.name, building.generation],
+        `UPDATE projection_generations SET state = 'retired', updated_at = now() WHERE name = $1 AND generation = $2`,
+        [name, live.generation],
+      );
+      await client.query(
+        `UPDATE projection_generations SET state = 'live', switch_waiting_since = NULL, updated_at = now()
+          WHERE name = $1 AND generation = $2`,
+        [name, building.generation],
       );
       await client.query('SELECT pg_notify($1, $2)', [PROJECTED_CHANNEL, '*']);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      // What the catch-up applied was rolled back with it.
+      building.position = before.position;
+      building.eventsApplied = before.eventsApplied;
+      if (!isLockConflict(error)) throw error;
+      await this.switchWaits(client, live, building);
+      return false;
     }
-    await client.query(this.projection.dropTables(live.generation));
-    this.options.log('log', `${this.projection.name}: generation ${building.generation} is live`);
+    const waited = building.switchWaitingSince;
+    live.state = 'retired';
+    building.state = 'live';
+    building.switchWaitingSince = null;
+    this.ahead.delete(live.generation);
+    this.options.log(
+      'log',
+      `${name}: generation ${building.generation} is live` +
+        (waited ? ` (its switch waited ${seconds(Date.now() - waited.getTime())} for readers)` : ''),
+    );
+    return true;
+  }
+
+  /** A switch-over met a lock: it is postponed, and the wait shows in the status and the log. */
+  private async switchWaits(client: pg.ClientBase, live: Generation, building: Generation): Promise<void> {
+    const { name } = this.projection;
+    this.postpone(`switch ${building.generation}`);
+    if (!building.switchWaitingSince) {
+      const { rows } = await client.query<{ since: Date }>(
+        `UPDATE projection_generations SET switch_waiting_since = coalesce(switch_waiting_since, now())
+          WHERE name = $1 AND generation = $2 RETURNING switch_waiting_since AS since`,
+        [name, building.generation],
+      );
+      building.switchWaitingSince = rows[0]?.since ?? new Date();
+    }
+    const now = Date.now();
+    const waited = now - building.switchWaitingSince.getTime();
+    if (waited < WAITING_REPORT_MS || now - this.waitingReportedAt < WAITING_REPORT_MS) return;
+    this.waitingReportedAt = now;
+    this.options.log(
+      'warn',
+      `${name}: generation ${building.generation} is built, but its switch-over has waited ` +
+        `${seconds(waited)} for transactions that hold the read model ` +
+        `(see pg_locks on its views); generation ${live.generation} stays live meanwhile, retrying`,
+    );
+  }
+
+  /** Whether a postponed switch-over or drop may be tried now (or was never postponed). */
+  private due(key: string): boolean {
+    const attempt = this.postponed.get(key);
+    return attempt === undefined || attempt.at <= Date.now();
+  }
+
+  /** The next attempt after a pause that doubles each time, up to retryMaxMs, with some jitter. */
+  private postpone(key: string): void {
+    const attempts = (this.postponed.get(key)?.attempts ?? 0) + 1;
+    const pause = Math.min(this.options.retryMaxMs, RETRY_FIRST_MS * 2 ** Math.min(attempts - 1, 20));
+    this.postponed.set(key, { attempts, at: Date.now() + pause * (0.8 + Math.random() * 0.4) });
+  }
+
+  /** How long until a postponed attempt is due; Infinity when none is. */
+  private untilNextAttempt(): number {
+    let next = Infinity;
+    for (const { at } of this.postponed.values()) next = Math.min(next, at - Date.now());
+    return Math.max(0, next);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -354,6 +475,10 @@ export class Projector {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function describe(error: unknown): string {

@@ -21,6 +21,11 @@ export interface ProjectionStatus {
     position: string | null;
     eventsApplied: number;
     lag: number;
+    /**
+     * Since when the build, caught up, has been waiting to switch over: transactions hold the
+     * read model's views, and the switch is retried until they end (null while it is not waiting).
+     */
+    switchWaitingSince: string | null;
   } | null;
 }
 
@@ -52,6 +57,7 @@ export async function projectionStatus(
           position: building.position,
           eventsApplied: building.eventsApplied,
           lag: await store.countAfter(building.position ?? undefined, LAG_CAP),
+          switchWaitingSince: building.switchWaitingSince?.toISOString() ?? null,
         }
       : null,
   };

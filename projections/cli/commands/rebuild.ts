@@ -24,6 +24,7 @@ export async function rebuild(cli: Cli, projection: Projection): Promise<number>
   const appliedBefore = target.eventsApplied;
   let projector: Projector | undefined;
   let watching = false;
+  let waitingNoted = false;
   try {
     for (;;) {
       if (cli.signal.aborted) throw new Interrupted('interrupted');
@@ -55,6 +56,13 @@ export async function rebuild(cli: Cli, projection: Projection): Promise<number>
       } else if (!projector && !watching) {
         progress.log(`${projection.name}: the running service's projector is building it; watching`);
         watching = true;
+      }
+      if (build.switchWaitingSince && !waitingNoted) {
+        progress.log(
+          `${projection.name}: generation ${target.generation} is built; its switch-over waits for ` +
+            'transactions that hold the read model (see pg_locks) and is retried until they end',
+        );
+        waitingNoted = true;
       }
       const remaining = await cli.db.store.countAfter(build.position ?? undefined, LAG_CAP);
       progress.update({ done: build.eventsApplied, remaining });

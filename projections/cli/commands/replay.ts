@@ -44,10 +44,10 @@ export async function replay(cli: Cli, projectId: string): Promise<number> {
 }
 
 /**
- * In one transaction on the live generation: the projection forgets the stream (holding its rows
- * against the projector), then every event of the stream is applied again, page by page. The
- * generation's row is key-shared so that no switch-over drops it meanwhile, while the projector
- * keeps moving its checkpoint.
+ * In one transaction on the live generation: the projection forgets the stream (holding that
+ * project, and only it, against the projector), then every event of the stream is applied again,
+ * page by page. The generation's row is key-shared so that no switch-over retires it meanwhile,
+ * while the projector keeps moving its checkpoint.
  */
 async function replayStream(cli: Cli, projection: Projection, streamName: string): Promise<Replayed> {
   const client = await cli.db.pool.connect();

@@ -36,8 +36,11 @@ function row(s: ProjectionStatus): string[] {
 function rebuildProgress(rebuild: NonNullable<ProjectionStatus['rebuild']>): string {
   const total = rebuild.eventsApplied + rebuild.lag;
   const percent = total === 0 ? 100 : Math.floor((rebuild.eventsApplied * 100) / total);
+  const waiting = rebuild.switchWaitingSince
+    ? `; switch waiting for readers since ${rebuild.switchWaitingSince}`
+    : '';
   return (
     `generation ${rebuild.generation} (v${rebuild.version}): ` +
-    `${count(rebuild.eventsApplied)} applied, ${count(rebuild.lag)} to go (${percent}%)`
+    `${count(rebuild.eventsApplied)} applied, ${count(rebuild.lag)} to go (${percent}%)${waiting}`
   );
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { EventStore } from '../../../src/event-store/event-store.port.js';
 import { messagesProjection } from '../../messages/messages.projection.js';
-import { type Generation, loadGenerations } from '../../projector/generations.js';
+import { type Generation, loadGenerations, useGeneration } from '../../projector/generations.js';
 import { LAG_CAP } from '../../projector/status.js';
 import { type Cli, throwIfInterrupted } from '../context.js';
 import { count } from '../format.js';
@@ -13,23 +13,50 @@ const SHOWN = 20;
 /** Exit status when the read model and the log disagree. */
 export const DISAGREE = 3;
 
+/** The generation verified was dropped before its rows were read: verify the new live one. */
+class GenerationDropped extends Error {}
+
+const ATTEMPTS = 3;
+
 /**
  * Compares the messages read model with the log, up to the live generation's checkpoint: the
  * checkpoint and the rows are read in one snapshot, the log folded up to that checkpoint.
  */
 export async function verify(cli: Cli): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await verifyOnce(cli);
+    } catch (error) {
+      if (!(error instanceof GenerationDropped) || attempt >= ATTEMPTS) throw error;
+      cli.note(`${error.message}; verifying the live generation again`);
+    }
+  }
+}
+
+/**
+ * The snapshot is exported by a transaction that reads nothing and so holds no lock, only the
+ * generation (marked in use, so that a rebuild that retires it meanwhile drops its tables only
+ * after this run): nothing of the read model is locked while the log is folded, which is the long
+ * part, so neither a rebuild's switch-over nor any reader waits for verify. The generation's row
+ * and then its tables are read in short transactions that import the snapshot.
+ */
+async function verifyOnce(cli: Cli): Promise<number> {
   const name = messagesProjection.name;
-  const client = await cli.db.pool.connect();
+  const holder = await cli.db.pool.connect();
   const differences = new Differences(SHOWN);
   let live: Generation;
   let expected: ExpectedModel;
   let summary: string;
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const found = (await loadGenerations(client, name)).find((g) => g.state === 'live');
+    await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const { rows: exported } = await holder.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+    const snapshot = exported[0]?.id ?? '';
+    const found = (await inSnapshot(cli, snapshot, (client) => loadGenerations(client, name))).find(
+      (g) => g.state === 'live',
+    );
     if (!found) throw new Error(`${name} has no live generation`);
     live = found;
-    await lockTables(client, live.generation);
+    await useGeneration(holder, name, live.generation);
     if (live.failed) cli.note(`${name}: the live generation is stopped on an error: ${live.lastError}`);
 
     const progress = new Progress(cli.stderr, `verify ${name}: the log`, { verb: 'read' });
@@ -43,8 +70,16 @@ export async function verify(cli: Cli): Promise<number> {
     progress.clear();
     const messages = expected.messages.size;
     const projects = expected.projects.size;
-    const { rows } = await compareReadModel(client, live.generation, expected, differences);
-    await client.query('COMMIT');
+    const { rows } = await inSnapshot(cli, snapshot, async (client) => {
+      try {
+        return await compareReadModel(client, live.generation, expected, differences);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42P01') throw error;
+        const reason = `generation ${live.generation} was replaced and dropped while verify ran`;
+        throw new GenerationDropped(reason, { cause: error });
+      }
+    });
+    await holder.query('COMMIT');
     summary =
       `${name} generation ${live.generation} (version ${live.version}) at checkpoint ${live.position ?? '(none)'}: ` +
       `${count(expected.events)} events read, ${count(messages)} messages in ${count(projects)} projects ` +
@@ -52,10 +87,10 @@ export async function verify(cli: Cli): Promise<number> {
     for (const problem of expected.problems)
       cli.note(`the log holds an event no projection can apply: ${problem}`);
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await holder.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    holder.release();
   }
 
   cli.print(summary);
@@ -88,15 +123,26 @@ function ordered(kept: Difference[]): Difference[] {
   );
 }
 
-/** Holds the generation's tables so that a switch-over cannot drop them while they are read. */
-async function lockTables(client: pg.ClientBase, generation: number): Promise<void> {
+/** Runs `work` in a transaction of its own that sees the exported snapshot. */
+async function inSnapshot<T>(
+  cli: Cli,
+  snapshot: string,
+  work: (client: pg.ClientBase) => Promise<T>,
+): Promise<T> {
+  if (!/^[0-9A-Fa-f-]+$/.test(snapshot))
+    throw new Error(`unexpected snapshot id ${JSON.stringify(snapshot)}`);
+  const client = await cli.db.pool.connect();
   try {
-    await client.query(
-      `LOCK TABLE rm_messages_g${generation}, rm_projects_g${generation} IN ACCESS SHARE MODE`,
-    );
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
   } catch (error) {
-    if ((error as { code?: string }).code !== '42P01') throw error;
-    throw new Error('the live generation was switched while verify started; run it again', { cause: error });
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
   }
 }
 

@@ -22,9 +22,6 @@ import { Problem } from '../../http/problem.js';
 
 export type { ProjectionStatus };
 
-/** Key class of the session lock under which rebuilds of a projection are requested one at a time. */
-const REBUILD_REQUEST_LOCK_CLASS = 7_401_330;
-
 /** The answer to a rebuild request: the generation being built. */
 export interface RebuildRequested {
   name: string;
@@ -82,19 +79,11 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
     const projection = findProjection(name);
     if (!projection) throw new Problem(404, 'projection-not-found', `No projection named ${name}`);
     const client = await this.pool.connect();
-    const key = [REBUILD_REQUEST_LOCK_CLASS, projection.name];
-    let failed: Error | undefined;
     try {
-      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', key);
       const building = await requestRebuild(client, projection);
-      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', key);
       return { name: projection.name, version: building.version, generation: building.generation };
-    } catch (error) {
-      // The connection is closed rather than reused: its session, and the lock, end with it.
-      failed = error instanceof Error ? error : new Error(String(error));
-      throw error;
     } finally {
-      client.release(failed);
+      client.release();
     }
   }
 }
