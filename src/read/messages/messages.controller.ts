@@ -5,7 +5,8 @@ import { revisionTag, sendConditional } from '../../http/conditional.js';
 import { Problem } from '../../http/problem.js';
 import { integerParam } from '../../http/query-params.js';
 import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
-import { GetMessage, GetMessages, type PageCursor } from './messages.queries.js';
+import { GetMessage } from './get-message.query.js';
+import { GetMessages, type PageCursor } from './get-messages.query.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
