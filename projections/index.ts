@@ -1,13 +1,7 @@
-import { type MigrationSet } from '../src/database/migrations.js';
-import { messagesProjection } from './messages/messages.projection.js';
-import { type Projection } from './projection.js';
-import { projectorMigrations } from './projector/generations.js';
-
-/** Every projection the service runs, declared here and nowhere else. */
-export const PROJECTIONS: readonly Projection[] = [messagesProjection];
-
-export const PROJECTOR_MIGRATIONS: MigrationSet = { name: 'projector', migrations: projectorMigrations };
-
-export function findProjection(name: string): Projection | undefined {
-  return PROJECTIONS.find((projection) => projection.name === name);
-}
+/** What the service (`src/`) uses of the projections; it imports nothing else from this folder. */
+export { MESSAGE_COLUMNS, type MessageRow, toMessage } from './messages/message-row.js';
+export { ProjectionsModule } from './nest/projections.module.js';
+export { ProjectionsService, type RebuildRequested } from './nest/projections.service.js';
+export { PROJECTED_CHANNEL } from './projector/generations.js';
+export { type ProjectionStatus } from './projector/status.js';
+export { PROJECTOR_MIGRATIONS } from './registry.js';

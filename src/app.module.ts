@@ -1,11 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ProjectionsModule } from '../projections/index.js';
 import { ConfigModule } from './config/config.module.js';
 import { type Config } from './config/config.js';
 import { ConversationModule } from './conversation/conversation.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthController } from './health/health.controller.js';
-import { ReadModule } from './read/read.module.js';
+import { LiveModule } from './read/live/live.module.js';
+import { MessagesModule } from './read/messages/messages.module.js';
+import { ProjectionsAdminModule } from './read/projections-admin/projections-admin.module.js';
 
 @Module({})
 export class AppModule {
@@ -17,7 +20,10 @@ export class AppModule {
         DatabaseModule,
         EventStoreModule,
         ConversationModule,
-        ReadModule,
+        ProjectionsModule,
+        MessagesModule,
+        LiveModule,
+        ProjectionsAdminModule,
       ],
       controllers: [HealthController],
     };

@@ -12,7 +12,7 @@ const pool = new pg.Pool({ connectionString: url, max: Number(process.env.POOL_S
 pool.on('error', () => undefined); // an idle connection dropping fails the next query, not the process
 
 /**
- * Copied from src/read/messages/messages.queries.ts, pageQuery('newest') with MESSAGE_COLUMNS
+ * Copied from src/read/messages/get-messages.query.ts, pageQuery('newest') with MESSAGE_COLUMNS
  * spelled out: the same statement against the same read model (the rm_messages/rm_projects views).
  */
 const NEWEST_PAGE_SQL = `SELECT coalesce((SELECT revision FROM rm_projects WHERE project_id = $1), -1) AS revision,

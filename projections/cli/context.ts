@@ -5,7 +5,7 @@ import { migrate } from '../../src/database/migrations.js';
 import type { EventStore } from '../../src/event-store/event-store.port.js';
 import { eventStoreMigrations } from '../../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.js';
-import { PROJECTIONS, PROJECTOR_MIGRATIONS } from '../index.js';
+import { PROJECTIONS, PROJECTOR_MIGRATIONS } from '../registry.js';
 import { ensureLiveGeneration } from '../projector/generations.js';
 
 /** What every command works with. Results go to stdout; notes and progress to stderr. */

@@ -1,4 +1,4 @@
-import { findProjection, PROJECTIONS } from '../index.js';
+import { findProjection, PROJECTIONS } from '../registry.js';
 import { type Projection } from '../projection.js';
 
 export const USAGE = `Usage: npm run projections -- <command>

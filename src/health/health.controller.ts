@@ -1,9 +1,9 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type pg from 'pg';
+import { ProjectionsService } from '../../projections/index.js';
 import { PG_POOL } from '../database/database.module.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { Problem } from '../http/problem.js';
-import { ProjectionsService } from '../read/projections/projections.service.js';
 
 /** Longest one readiness check may take, so that a probe is answered even when PostgreSQL is gone. */
 export const CHECK_TIMEOUT_MS = 1_000;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { streamNameOf } from '../../../src/event-store/event-store.port.js';
-import { PROJECTIONS } from '../../index.js';
+import { PROJECTIONS } from '../../registry.js';
 import { type Projection } from '../../projection.js';
 import { PROJECTED_CHANNEL } from '../../projector/generations.js';
 import { type Cli, throwIfInterrupted } from '../context.js';

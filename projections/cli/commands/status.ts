@@ -1,4 +1,4 @@
-import { PROJECTIONS } from '../../index.js';
+import { PROJECTIONS } from '../../registry.js';
 import { type ProjectionStatus, projectionStatus } from '../../projector/status.js';
 import { type Cli } from '../context.js';
 import { count, table } from '../format.js';

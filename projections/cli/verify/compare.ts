@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type Message } from '../../../src/conversation/message.js';
 import type { EventStore } from '../../../src/event-store/event-store.port.js';
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../../../src/read/messages/message-row.js';
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../../messages/message-row.js';
 import { quote } from '../format.js';
 import { fieldDifferences, messageDigest } from './digest.js';
 import { expectedMessage, type ExpectedModel } from './expected.js';

@@ -15,7 +15,8 @@ import {
   ReserveAssistantBody,
   StartTurnBody,
 } from './conversation.dto.js';
-import { integerParam, preconditionFrom } from './request-parsing.js';
+import { integerParam } from '../../http/query-params.js';
+import { preconditionFrom } from './request-parsing.js';
 
 interface CommandHeaders {
   'if-match'?: string;

@@ -1,6 +1,6 @@
 import { Controller, Get, Head, Headers, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { integerParam } from '../../conversation/http/request-parsing.js';
+import { integerParam } from '../../http/query-params.js';
 import { ProjectIdPipe } from '../../http/validation.js';
 import { LiveService } from './live.service.js';
 

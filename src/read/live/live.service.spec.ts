@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { loadConfig } from '../../config/config.js';
 import { type EventStore } from '../../event-store/event-store.port.js';
-import { type NotificationHub } from '../notification-hub.js';
+import { type NotificationHub } from '../notifications/notification-hub.js';
 import { HEARTBEAT_FRAME, type SseSink } from './live-subscriber.js';
 import { LiveService } from './live.service.js';
 import { type Change, type ChangeSource } from './message-changes.js';

@@ -8,7 +8,7 @@ import {
   EventStoreUnavailableError,
   streamNameOf,
 } from '../../event-store/event-store.port.js';
-import { NotificationHub } from '../notification-hub.js';
+import { NotificationHub } from '../notifications/notification-hub.js';
 import { LiveChannel } from './live-channel.js';
 import { LiveSubscriber, type SseSink } from './live-subscriber.js';
 import { type ChangeSource, MessageChangeReader } from './message-changes.js';

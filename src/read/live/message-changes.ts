@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../../../projections/index.js';
 import { upcast } from '../../conversation/conversation.upcast.js';
 import { type ConversationEvent } from '../../conversation/conversation.events.js';
 import { applyToMessage, type Message } from '../../conversation/message.js';
 import { PG_POOL } from '../../database/database.module.js';
 import { EVENT_STORE, type EventStore, streamNameOf } from '../../event-store/event-store.port.js';
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../messages/message-row.js';
 
 /** One SSE event, framed once and written as is to every subscriber. */
 export interface Change {

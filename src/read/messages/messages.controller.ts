@@ -1,11 +1,12 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { integerParam } from '../../conversation/http/request-parsing.js';
 import { revisionTag, sendConditional } from '../../http/conditional.js';
 import { Problem } from '../../http/problem.js';
+import { integerParam } from '../../http/query-params.js';
 import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
-import { GetMessage, GetMessages, type PageCursor } from './messages.queries.js';
+import { GetMessage } from './get-message.query.js';
+import { GetMessages, type PageCursor } from './get-messages.query.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { PROJECTED_CHANNEL } from '../../../projections/projector/generations.js';
+import { PROJECTED_CHANNEL } from '../../../projections/index.js';
 import { PG_POOL } from '../../database/database.module.js';
 import { Problem } from '../../http/problem.js';
-import { NotificationHub } from '../notification-hub.js';
+import { NotificationHub } from '../notifications/notification-hub.js';
 
 interface Waiter {
   revision: number;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import pg from 'pg';
-import { CONFIG } from '../config/config.module.js';
-import { type Config } from '../config/config.js';
+import { CONFIG } from '../../config/config.module.js';
+import { type Config } from '../../config/config.js';
 
 type Listener = (payload: string) => void;
 

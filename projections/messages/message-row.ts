@@ -1,4 +1,4 @@
-import { type Message } from '../../conversation/message.js';
+import { type Message } from '../../src/conversation/message.js';
 
 export interface MessageRow {
   project_id: string;
