@@ -1,5 +1,5 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type ConversationCommand } from './conversation.decider.js';
+import { type ConversationCommand } from './conversation.decide.js';
 import {
   type CommandContext,
   type CommandOutcome,

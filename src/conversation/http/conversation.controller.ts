@@ -5,7 +5,7 @@ import { Problem } from '../../http/problem.js';
 import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
 import { ReadConversationEvents, type EventLogPage } from '../conversation-events.query.js';
 import { ExecuteConversationCommand } from '../conversation.commands.js';
-import { type ConversationCommand } from '../conversation.decider.js';
+import { type ConversationCommand } from '../conversation.decide.js';
 import { type CommandContext, type CommandOutcome } from '../conversation.processor.js';
 import { replyIdFor, uuidv7 } from '../ids.js';
 import { type Message } from '../message.js';
