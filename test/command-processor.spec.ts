@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type Config } from '../src/config/config.js';
-import { type ConversationCommand } from '../src/conversation/conversation.decider.js';
+import { type ConversationCommand } from '../src/conversation/conversation.decide.js';
 import {
   type CommandContext,
   ConversationCommandProcessor,

@@ -1,5 +1,5 @@
 import type { ConversationEvent } from './conversation.events.js';
-import { type ConversationState, type MessageEntry, nextEntry } from './conversation.decider.js';
+import { type ConversationState, type MessageEntry, nextEntry } from './conversation.js';
 
 /**
  * A conversation's decision state, folded in place (evolve's overlays are for the short life of

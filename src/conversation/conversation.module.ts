@@ -1,13 +1,34 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { ReadConversationEventsHandler } from './conversation-events.query.js';
-import { ExecuteConversationCommandHandler } from './conversation.commands.js';
+import { CompleteAssistantMessageController } from './complete-assistant-message/complete-assistant-message.controller.js';
+import { CompleteAssistantMessageHandler } from './complete-assistant-message/complete-assistant-message.handler.js';
 import { ConversationCommandProcessor } from './conversation.processor.js';
-import { ConversationController } from './http/conversation.controller.js';
+import { PostUserMessageController } from './post-user-message/post-user-message.controller.js';
+import { PostUserMessageHandler } from './post-user-message/post-user-message.handler.js';
+import { ReadConversationEventsController } from './read-conversation-events/read-conversation-events.controller.js';
+import { ReadConversationEventsHandler } from './read-conversation-events/read-conversation-events.handler.js';
+import { ReserveAssistantMessageController } from './reserve-assistant-message/reserve-assistant-message.controller.js';
+import { ReserveAssistantMessageHandler } from './reserve-assistant-message/reserve-assistant-message.handler.js';
+import { StartTurnController } from './start-turn/start-turn.controller.js';
+import { StartTurnHandler } from './start-turn/start-turn.handler.js';
 
+/** One folder per use case: its command (or query), handler, body and route. */
 @Module({
   imports: [CqrsModule],
-  controllers: [ConversationController],
-  providers: [ConversationCommandProcessor, ExecuteConversationCommandHandler, ReadConversationEventsHandler],
+  controllers: [
+    PostUserMessageController,
+    ReserveAssistantMessageController,
+    CompleteAssistantMessageController,
+    StartTurnController,
+    ReadConversationEventsController,
+  ],
+  providers: [
+    ConversationCommandProcessor,
+    PostUserMessageHandler,
+    ReserveAssistantMessageHandler,
+    CompleteAssistantMessageHandler,
+    StartTurnHandler,
+    ReadConversationEventsHandler,
+  ],
 })
 export class ConversationModule {}

@@ -11,7 +11,8 @@ import {
   WrongExpectedVersionError,
 } from '../event-store/event-store.port.js';
 import { CachedConversation, ConversationStateCache } from './conversation-state.cache.js';
-import { type ConversationCommand, type ConversationState, decide, evolve } from './conversation.decider.js';
+import { type ConversationState, evolve } from './conversation.js';
+import { type ConversationCommand, decide } from './conversation.decide.js';
 import { type ConversationEvent, CURRENT_SCHEMA_VERSION } from './conversation.events.js';
 import { upcast } from './conversation.upcast.js';
 import { uuidv7 } from './ids.js';

@@ -28,3 +28,8 @@ function format(bytes: Buffer): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** A client-chosen id as stored: UUIDs compare in lower case. */
+export function normalizeId(id: string | undefined): string | undefined {
+  return id?.toLowerCase();
+}

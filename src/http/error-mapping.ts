@@ -4,14 +4,14 @@ import {
   CompletionConflictError,
   MessageIdConflictError,
   ReplyToNotFoundError,
-} from '../conversation/conversation.decider.js';
+} from '../conversation/conversation.errors.js';
 import {
   ConcurrencyExhaustedError,
   PreconditionFailedError,
 } from '../conversation/conversation.processor.js';
 import { classifyPgError } from '../database/pg-errors.js';
 import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
-import { Problem } from './problem.js';
+import { Problem, type ProblemExtras } from './problem.js';
 
 const FASTIFY_PROBLEMS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported-media-type', 'The body must be application/json'],
@@ -21,6 +21,51 @@ const FASTIFY_PROBLEMS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad-request', 'Content-Length does not match the body'],
 };
 
+/** How one error class is told to a client; the detail is the error's own message unless given. */
+interface ErrorRow<E extends Error> {
+  error: abstract new (...args: never[]) => E;
+  status: number;
+  kind: string;
+  detail?: (error: E) => string;
+  extras?: (error: E) => ProblemExtras;
+}
+
+const row = <E extends Error>(entry: ErrorRow<E>) => entry as unknown as ErrorRow<Error>;
+
+/** The errors that services throw, one row each. */
+const ERROR_ROWS: readonly ErrorRow<Error>[] = [
+  row({ error: MessageIdConflictError, status: 409, kind: 'message-id-conflict' }),
+  row({ error: CompletionConflictError, status: 409, kind: 'completion-conflict' }),
+  row({
+    error: ReplyToNotFoundError,
+    status: 422,
+    kind: 'reply-to-not-found',
+    extras: (error) => ({ errors: [{ field: 'replyTo', message: error.message }] }),
+  }),
+  row({ error: AssistantMessageNotFoundError, status: 404, kind: 'message-not-found' }),
+  row({
+    error: PreconditionFailedError,
+    status: 412,
+    kind: 'precondition-failed',
+    detail: (error) => `${error.message}; nothing was appended`,
+    extras: (error) => ({ currentRevision: error.currentRevision }),
+  }),
+  row({
+    error: ConcurrencyExhaustedError,
+    status: 503,
+    kind: 'contention',
+    detail: () => 'Too many concurrent writers on this conversation; nothing was appended',
+    extras: () => ({ retryAfterSeconds: 1 }),
+  }),
+  row({
+    error: EventStoreUnavailableError,
+    status: 503,
+    kind: 'event-store-unavailable',
+    detail: unavailableDetail,
+    extras: () => ({ retryAfterSeconds: 2 }),
+  }),
+];
+
 /**
  * Every error becomes problem details here and nowhere else. Unknown errors become a bare 500:
  * no stack trace or SQL reaches a client.
@@ -29,32 +74,10 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
   // Nest wraps what a body parser refused before any route ran, keeping it as the cause.
   if (error instanceof HttpException && error.cause instanceof Problem) return error.cause;
-  if (error instanceof MessageIdConflictError) return new Problem(409, 'message-id-conflict', error.message);
-  if (error instanceof CompletionConflictError) return new Problem(409, 'completion-conflict', error.message);
-  if (error instanceof ReplyToNotFoundError) {
-    return new Problem(422, 'reply-to-not-found', error.message, {
-      errors: [{ field: 'replyTo', message: error.message }],
-    });
-  }
-  if (error instanceof AssistantMessageNotFoundError)
-    return new Problem(404, 'message-not-found', error.message);
-  if (error instanceof PreconditionFailedError) {
-    return new Problem(412, 'precondition-failed', `${error.message}; nothing was appended`, {
-      currentRevision: error.currentRevision,
-    });
-  }
-  if (error instanceof ConcurrencyExhaustedError) {
-    return new Problem(
-      503,
-      'contention',
-      'Too many concurrent writers on this conversation; nothing was appended',
-      {
-        retryAfterSeconds: 1,
-      },
-    );
-  }
-  if (error instanceof EventStoreUnavailableError) {
-    return new Problem(503, 'event-store-unavailable', unavailableDetail(error), { retryAfterSeconds: 2 });
+  const known = ERROR_ROWS.find((entry) => error instanceof entry.error);
+  if (known && error instanceof Error) {
+    const detail = known.detail?.(error) ?? error.message;
+    return new Problem(known.status, known.kind, detail, known.extras?.(error));
   }
   const failure = classifyPgError(error);
   if (failure === 'connection') {

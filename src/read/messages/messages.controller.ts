@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { revisionTag, sendConditional } from '../../http/conditional.js';
+import { sendConditional } from '../../http/etag.js';
 import { Problem } from '../../http/problem.js';
 import { integerParam } from '../../http/query-params.js';
 import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
@@ -36,7 +36,7 @@ export class MessagesController {
     if (query.after !== undefined) cursor = { after: integerParam('after', query.after, 0, -1, MAX) };
     // minRevision waits first; the comparison is with what is then answered.
     const page = await this.queries.execute(new GetMessages(projectId, limit, cursor, minRevisionOf(query)));
-    sendConditional(reply, ifNoneMatch, revisionTag(page.revision), page);
+    sendConditional(reply, ifNoneMatch, page.revision, page);
   }
 
   /**
@@ -55,7 +55,7 @@ export class MessagesController {
     const message = await this.queries.execute(new GetMessage(projectId, messageId, minRevisionOf(query)));
     if (!message)
       throw new Problem(404, 'message-not-found', `No message ${messageId} in project ${projectId}`);
-    sendConditional(reply, ifNoneMatch, revisionTag(message.revision), message);
+    sendConditional(reply, ifNoneMatch, message.revision, message);
   }
 }
 

@@ -1,31 +1,7 @@
 import { Inject } from '@nestjs/common';
-import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, type EventStore, streamNameOf } from '../event-store/event-store.port.js';
-
-export interface EventLogEntry {
-  revision: number;
-  type: string;
-  data: unknown;
-  metadata: unknown;
-  createdAt: string;
-  position: string;
-}
-
-export interface EventLogPage {
-  data: EventLogEntry[];
-  nextRevision: number | null;
-}
-
-/** The raw log of a conversation, read from the event store (not the read model). */
-export class ReadConversationEvents extends Query<EventLogPage> {
-  constructor(
-    readonly projectId: string,
-    readonly fromRevision: number,
-    readonly limit: number,
-  ) {
-    super();
-  }
-}
+import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, type EventStore, streamNameOf } from '../../event-store/event-store.port.js';
+import { type EventLogPage, ReadConversationEvents } from './read-conversation-events.query.js';
 
 @QueryHandler(ReadConversationEvents)
 export class ReadConversationEventsHandler implements IQueryHandler<ReadConversationEvents> {

@@ -1,8 +1,40 @@
 import type { FastifyReply } from 'fastify';
+import { type Precondition } from '../conversation/conversation.processor.js';
+import { Problem } from './problem.js';
+
+/**
+ * Entity tags are stream revisions, here and nowhere else: a command answers with the revision it
+ * left as its `ETag`, takes one back in `If-Match`, and a read compares `If-None-Match` with its own.
+ */
 
 /** A strong entity tag for a revision: `"7"`. */
-export function revisionTag(revision: number): string {
+export function toETag(revision: number): string {
   return `"${revision}"`;
+}
+
+/**
+ * A command's precondition: `If-Match: "<revision>"` pins the revision it expects, `If-None-Match: *`
+ * a conversation with no events yet (not both); anything else is a 400.
+ */
+export function preconditionFrom(
+  ifMatch: string | undefined,
+  ifNoneMatch: string | undefined,
+): Precondition | undefined {
+  if (ifMatch !== undefined && ifNoneMatch !== undefined) {
+    throw new Problem(400, 'invalid-precondition', 'Send either If-Match or If-None-Match, not both');
+  }
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() !== '*') {
+      throw new Problem(400, 'invalid-precondition', 'If-None-Match must be *');
+    }
+    return { noStream: true };
+  }
+  if (ifMatch === undefined) return undefined;
+  const match = /^\s*"(-1|0|[1-9]\d{0,15})"\s*$/.exec(ifMatch);
+  if (!match?.[1]) {
+    throw new Problem(400, 'invalid-precondition', 'If-Match must be a revision in double quotes, e.g. "7"');
+  }
+  return { revision: Number(match[1]) };
 }
 
 /** One entity tag of a list, with what may separate it from the next (RFC 9110 §8.8.3). */
@@ -40,15 +72,16 @@ function opaque(etag: string): string {
 }
 
 /**
- * Answers a GET (or HEAD) whose representation has the entity tag `etag`: 304 with the tag and
- * no body when `If-None-Match` matches it, else 200 with the tag and `body`.
+ * Answers a GET (or HEAD) of a representation at `revision`: 304 with its tag and no body when
+ * `If-None-Match` matches it, else 200 with the tag and `body`.
  */
 export function sendConditional(
   reply: FastifyReply,
   ifNoneMatch: string | undefined,
-  etag: string,
+  revision: number,
   body: unknown,
 ): void {
+  const etag = toETag(revision);
   void reply.header('ETag', etag);
   if (ifNoneMatchMatches(ifNoneMatch, etag)) void reply.status(304).send();
   else void reply.status(200).send(body);

@@ -4,20 +4,21 @@ import type {
   ConversationEvent,
   UserMessaged,
 } from './conversation.events.js';
+import { evolve, initialState } from './conversation.js';
 import {
-  AssistantMessageNotFoundError,
   type CompleteAssistantMessage,
-  CompletionConflictError,
   type ConversationCommand,
   decide,
-  evolve,
-  initialState,
-  MessageIdConflictError,
   type PostUserMessage,
-  ReplyToNotFoundError,
   type ReserveAssistantMessage,
   type StartTurn,
-} from './conversation.decider.js';
+} from './conversation.decide.js';
+import {
+  AssistantMessageNotFoundError,
+  CompletionConflictError,
+  MessageIdConflictError,
+  ReplyToNotFoundError,
+} from './conversation.errors.js';
 
 const PROJECT = 'p-42';
 const USER = '0192f0c4-6f39-7a10-8b2e-7d1d2c3b4a59';

@@ -1,0 +1,27 @@
+import { Body, Controller, Headers, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
+import { answer, commandContext, type CommandHeaders, only } from '../http/command-http.js';
+import { type Message } from '../message.js';
+import { CompleteAssistantMessage } from './complete-assistant-message.command.js';
+import { CompleteAssistantMessageBody } from './complete-assistant-message.dto.js';
+
+@Controller('v1/projects/:projectId')
+export class CompleteAssistantMessageController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post('assistant-messages/:messageId/complete')
+  async completeAssistantMessage(
+    @Param('projectId', ProjectIdPipe) projectId: string,
+    @Param('messageId', MessageIdPipe) messageId: string,
+    @Body() body: CompleteAssistantMessageBody,
+    @Headers() headers: CommandHeaders,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Message> {
+    const command = new CompleteAssistantMessage(projectId, messageId, body, commandContext(headers));
+    const outcome = await this.commands.execute(command);
+    answer(reply, outcome, 200);
+    return only(outcome.messages[0]);
+  }
+}

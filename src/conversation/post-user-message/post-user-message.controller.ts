@@ -1,0 +1,26 @@
+import { Body, Controller, Headers, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { ProjectIdPipe } from '../../http/validation.js';
+import { answerCreated, commandContext, type CommandHeaders } from '../http/command-http.js';
+import { type Message } from '../message.js';
+import { PostUserMessage } from './post-user-message.command.js';
+import { PostUserMessageBody } from './post-user-message.dto.js';
+
+@Controller('v1/projects/:projectId')
+export class PostUserMessageController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post('messages')
+  async postUserMessage(
+    @Param('projectId', ProjectIdPipe) projectId: string,
+    @Body() body: PostUserMessageBody,
+    @Headers() headers: CommandHeaders,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Message> {
+    const outcome = await this.commands.execute(
+      new PostUserMessage(projectId, body, commandContext(headers)),
+    );
+    return answerCreated(reply, outcome, projectId);
+  }
+}
