@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Config } from '../src/config/config.js';
-import {
-  type ConversationCommand,
-  MessageIdConflictError,
-} from '../src/conversation/conversation.decider.js';
-import {
-  type CommandContext,
-  ConversationCommandProcessor,
-} from '../src/conversation/conversation.processor.js';
+import { MessageIdConflictError } from '../src/conversation/conversation.decider.js';
+import { ConversationCommandProcessor } from '../src/conversation/conversation.processor.js';
 import {
   type AppendResult,
   EventStoreUnavailableError,
@@ -18,6 +12,7 @@ import {
   streamNameOf,
 } from '../src/event-store/event-store.port.js';
 import { InMemoryEventStore } from '../src/event-store/in-memory/in-memory-event-store.js';
+import { commandContext, postUserMessage } from './support/commands.js';
 
 /**
  * The command path over the in-memory store, with the store's answers scripted: what another
@@ -50,24 +45,15 @@ class ScriptedStore extends InMemoryEventStore {
 
 const NOW = '2026-11-26T10:00:00.000Z';
 const config = { stateCacheBytes: 1024 * 1024 } as Config;
-const context = (): CommandContext => ({ correlationId: null, causationId: randomUUID(), userId: null });
+const context = () => commandContext();
 const unknownOutcome = () =>
   new EventStoreUnavailableError('the connection dropped during an append', {
     operation: 'append',
     outcomeUnknown: true,
   });
 
-function post(projectId: string, messageId: string, content: string): ConversationCommand {
-  return {
-    type: 'PostUserMessage',
-    projectId,
-    messageId,
-    content,
-    imageUrls: [],
-    createdBy: null,
-    now: NOW,
-  };
-}
+const post = (projectId: string, messageId: string, content: string) =>
+  postUserMessage(projectId, messageId, content, NOW);
 
 let store: ScriptedStore;
 let processor: ConversationCommandProcessor;
