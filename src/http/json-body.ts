@@ -52,7 +52,8 @@ export function useJsonBodyParser(fastify: FastifyInstance): void {
       );
       return;
     }
-    parse(request, text, done);
+    // Fastify's default parser answers through `done`; its type allows a promise, it returns none.
+    void parse(request, text, done);
   });
 }
 

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type Config } from '../src/config/config.js';
-import { type ConversationCommand } from '../src/conversation/conversation.decide.js';
 import {
-  type CommandContext,
   ConversationCommandProcessor,
   PreconditionFailedError,
 } from '../src/conversation/conversation.processor.js';
@@ -16,6 +14,7 @@ import {
 } from '../src/event-store/event-store.port.js';
 import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
+import { commandContext, postUserMessage } from './support/commands.js';
 import { createTestDatabase } from './support/database.js';
 
 let pool: pg.Pool;
@@ -32,24 +31,9 @@ afterAll(async () => {
 });
 
 const config = { stateCacheBytes: 16 * 1024 * 1024 } as Config;
-const context = (precondition?: CommandContext['precondition']): CommandContext => ({
-  precondition,
-  correlationId: null,
-  causationId: randomUUID(),
-  userId: null,
-});
-
-function post(projectId: string, messageId: string, content: string): ConversationCommand {
-  return {
-    type: 'PostUserMessage',
-    projectId,
-    messageId,
-    content,
-    imageUrls: [],
-    createdBy: null,
-    now: new Date().toISOString(),
-  };
-}
+const context = commandContext;
+const post = (projectId: string, messageId: string, content: string) =>
+  postUserMessage(projectId, messageId, content);
 
 /**
  * Another instance, in effect: before each of this instance's first `wins` appends to the

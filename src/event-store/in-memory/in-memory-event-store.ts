@@ -1,0 +1,123 @@
+import {
+  type AppendResult,
+  DuplicateEventIdError,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  WrongExpectedVersionError,
+} from '../event-store.port.js';
+
+/**
+ * The event store in one process's memory, with the PostgreSQL adapter's semantics (the same
+ * contract suite): expected revisions, atomic appends, duplicate event ids refused, one global
+ * log. An append is checked and written without yielding, so appends are serialized as a
+ * database's would be. Positions are the decimal index in the global log, from 1.
+ */
+export class InMemoryEventStore implements EventStore {
+  private readonly log: RecordedEvent[] = [];
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly ids = new Set<string>();
+
+  async append(
+    streamName: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    if (typeof expected === 'bigint' && expected < 0n) {
+      throw new RangeError(`Expected revision must be >= 0, got ${expected}`);
+    }
+    const stream = this.streams.get(streamName) ?? [];
+    const actual = BigInt(stream.length - 1);
+    if (!satisfies(expected, actual)) throw new WrongExpectedVersionError(streamName, expected, actual);
+    const ids = events.map((event) => event.id);
+    const duplicates = ids.filter((id, i) => this.ids.has(id) || ids.indexOf(id) !== i);
+    if (duplicates.length > 0) throw new DuplicateEventIdError(duplicates);
+    if (events.length === 0) return { nextExpectedRevision: actual, position: '0' };
+
+    const createdAt = new Date();
+    for (const event of events) {
+      const recorded: RecordedEvent = {
+        id: event.id,
+        streamName,
+        revision: BigInt(stream.length),
+        type: event.type,
+        // Stored as JSON, as a database would: later changes to the caller's objects do not leak in.
+        data: jsonCopy(event.data),
+        metadata: jsonCopy(event.metadata),
+        createdAt,
+        position: String(this.log.length + 1),
+      };
+      stream.push(recorded);
+      this.log.push(recorded);
+      this.ids.add(event.id);
+    }
+    this.streams.set(streamName, stream);
+    const last = stream.at(-1)!;
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const stream = this.streams.get(streamName) ?? [];
+    const maxCount = options.maxCount ?? stream.length;
+    if (options.direction === 'backwards') {
+      const from = Math.min(Number(options.fromRevision ?? BigInt(stream.length - 1)), stream.length - 1);
+      return stream
+        .slice(Math.max(0, from - maxCount + 1), from + 1)
+        .reverse()
+        .map(copy);
+    }
+    const from = Number(options.fromRevision ?? 0n);
+    return stream.slice(from, from + maxCount).map(copy);
+  }
+
+  async streamRevision(streamName: string): Promise<bigint> {
+    return BigInt((this.streams.get(streamName)?.length ?? 0) - 1);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
+    const from = indexAfter(options.after);
+    const events = this.log.slice(from, from + (options.maxCount ?? 1000)).map(copy);
+    return { events, checkpoint: events.at(-1)?.position ?? options.after };
+  }
+
+  async countAfter(position: string | undefined, cap: number): Promise<number> {
+    return Math.max(0, Math.min(cap, this.log.length - indexAfter(position)));
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
+
+function satisfies(expected: ExpectedRevision, actual: bigint): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return actual === -1n;
+    case 'stream_exists':
+      return actual >= 0n;
+    default:
+      return expected === actual;
+  }
+}
+
+/** The index in the log of the first event after a position. */
+function indexAfter(position: string | undefined): number {
+  if (position === undefined) return 0;
+  if (!/^\d{1,15}$/.test(position)) throw new RangeError(`Not a position of this event store: ${position}`);
+  return Number(position);
+}
+
+function jsonCopy<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** Readers get their own objects, as rows read from a database would be. */
+function copy(event: RecordedEvent): RecordedEvent {
+  return { ...event, data: jsonCopy(event.data), metadata: jsonCopy(event.metadata) };
+}
