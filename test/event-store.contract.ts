@@ -7,6 +7,7 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../src/event-store/event-store.port.js';
+import { newEvent as event } from './support/events.js';
 
 export interface DelayedAppend {
   /** Resolves once the events are written but not yet committed. */
@@ -26,15 +27,6 @@ export interface ContractSubject {
   cleanup(): Promise<void>;
   /** A store of this adapter configured to reach a server that is not there. */
   unreachable?(): Promise<{ store: EventStore; cleanup(): Promise<void> }>;
-}
-
-function event(type = 'Happened', data: Record<string, unknown> = {}): NewEvent {
-  return {
-    id: randomUUID(),
-    type,
-    data,
-    metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
-  };
 }
 
 const stream = () => `contract-${randomUUID()}`;

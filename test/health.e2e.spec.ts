@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { type NewEvent, streamNameOf } from '../src/event-store/event-store.port.js';
+import { streamNameOf } from '../src/event-store/event-store.port.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
 import { projectId, request } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';
+import { userMessagedEvent as userMessaged } from './support/events.js';
 
 let databaseUrl: string;
 let db: pg.Pool;
@@ -19,22 +19,6 @@ afterAll(async () => {
   await service?.stop();
   await db?.end();
 });
-
-function userMessaged(p: string, content: unknown): NewEvent {
-  return {
-    id: randomUUID(),
-    type: 'UserMessaged',
-    data: {
-      messageId: randomUUID(),
-      projectId: p,
-      content,
-      imageUrls: [],
-      createdBy: null,
-      createdAt: new Date().toISOString(),
-    },
-    metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
-  };
-}
 
 /** Holds a table in ACCESS EXCLUSIVE mode, so that anything reading it waits, until released. */
 async function holdTable(table: string): Promise<() => Promise<void>> {

@@ -3,7 +3,6 @@ import pg from 'pg';
 import { migrate } from '../src/database/migrations.js';
 import {
   EventStoreUnavailableError,
-  type NewEvent,
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../src/event-store/event-store.port.js';
@@ -11,21 +10,13 @@ import { APPEND_LOCK_CLASS, eventStoreMigrations } from '../src/event-store/post
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
 import { freePort } from './support/ports.js';
+import { newEvent as event } from './support/events.js';
 
 /**
  * How the PostgreSQL adapter fails: an append that PostgreSQL refuses fails alone, whatever it
  * was grouped with; conflicts are retried; only a connection failure is "unavailable", and only
  * one during an append leaves its outcome unknown.
  */
-
-function event(type = 'Happened', data: Record<string, unknown> = {}): NewEvent {
-  return {
-    id: randomUUID(),
-    type,
-    data,
-    metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
-  };
-}
 
 const stream = (label = 's') => `${label}-${randomUUID()}`;
 

@@ -11,6 +11,7 @@ import { createTestDatabase } from './support/database.js';
 import { projectId, request } from './support/http.js';
 import { freePort } from './support/ports.js';
 import { type RunningService, startService } from './support/service.js';
+import { userMessagedEvent } from './support/events.js';
 
 const CLI = path.resolve('dist/projections/cli/main.js');
 
@@ -340,19 +341,7 @@ describe('status with a failed projection', () => {
     const projector = new Projector(url, store, messagesProjection, { pollMs: 50, standbyRetryMs: 100 });
     try {
       const p = projectId('cli-poison');
-      const event = (content: unknown): NewEvent => ({
-        id: randomUUID(),
-        type: 'UserMessaged',
-        data: {
-          messageId: randomUUID(),
-          projectId: p,
-          content,
-          imageUrls: [],
-          createdBy: null,
-          createdAt: new Date().toISOString(),
-        },
-        metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
-      });
+      const event = (content: unknown) => userMessagedEvent(p, content);
       await store.append(streamNameOf(p), [event('fine'), event(42)], 'no_stream');
       projector.start();
       const failed = async (state: 'live' | 'building') => {

@@ -9,10 +9,11 @@ import {
 } from '../projections/projector/generations.js';
 import { Projector } from '../projections/projector/projector.js';
 import { migrate } from '../src/database/migrations.js';
-import { type NewEvent, type ReadAllOptions, streamNameOf } from '../src/event-store/event-store.port.js';
+import { type ReadAllOptions, streamNameOf } from '../src/event-store/event-store.port.js';
 import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
+import { userMessagedEvent as userMessaged } from './support/events.js';
 
 let url: string;
 let pool: pg.Pool;
@@ -41,23 +42,6 @@ function projector(): Projector {
   started.start();
   running.push(started);
   return started;
-}
-
-function userMessaged(projectId: string, content: string, data: Record<string, unknown> = {}): NewEvent {
-  return {
-    id: randomUUID(),
-    type: 'UserMessaged',
-    data: {
-      messageId: randomUUID(),
-      projectId,
-      content,
-      imageUrls: [],
-      createdBy: null,
-      createdAt: new Date().toISOString(),
-      ...data,
-    },
-    metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
-  };
 }
 
 async function live() {

@@ -13,15 +13,11 @@ import {
 } from '../projections/projector/generations.js';
 import { Projector } from '../projections/projector/projector.js';
 import { migrate } from '../src/database/migrations.js';
-import {
-  type EventStore,
-  type NewEvent,
-  type ReadAllOptions,
-  streamNameOf,
-} from '../src/event-store/event-store.port.js';
+import { type EventStore, type ReadAllOptions, streamNameOf } from '../src/event-store/event-store.port.js';
 import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
+import { userMessagedEvent as userMessaged } from './support/events.js';
 
 /**
  * Rebuilds, verify and replay beside readers that hold transactions open: each test holds a real
@@ -72,22 +68,6 @@ function projector(eventStore: EventStore = store, options: { rebuildBatchSize?:
   started.start();
   running.push(started);
   return started;
-}
-
-function userMessaged(projectId: string, content: string): NewEvent {
-  return {
-    id: randomUUID(),
-    type: 'UserMessaged',
-    data: {
-      messageId: randomUUID(),
-      projectId,
-      content,
-      imageUrls: [],
-      createdBy: null,
-      createdAt: new Date().toISOString(),
-    },
-    metadata: { correlationId: null, causationId: null, userId: null, schemaVersion: 1 },
-  };
 }
 
 /** Appends `count` messages to a project in appends of up to 100; returns its last revision. */
