@@ -12,8 +12,8 @@ import {
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
-  streamNameOf,
 } from '../src/event-store/event-store.port.js';
+import { streamNameOf } from '../src/conversation/conversation-stream.js';
 import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';

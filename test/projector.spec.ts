@@ -9,7 +9,8 @@ import {
 } from '../projections/projector/generations.js';
 import { Projector } from '../projections/projector/projector.js';
 import { migrate } from '../src/database/migrations.js';
-import { type NewEvent, type ReadAllOptions, streamNameOf } from '../src/event-store/event-store.port.js';
+import { type NewEvent, type ReadAllOptions } from '../src/event-store/event-store.port.js';
+import { streamNameOf } from '../src/conversation/conversation-stream.js';
 import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';

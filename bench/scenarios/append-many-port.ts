@@ -1,3 +1,4 @@
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { randomUUID } from 'node:crypto';
 import { migrate } from '../../src/database/migrations.js';
 import type { ExpectedRevision, NewEvent } from '../../src/event-store/event-store.port.js';
@@ -71,7 +72,7 @@ export const appendManyPort: Bench = {
         async (writer) => {
           const projectId = `port-${writer}`;
           const appended = await store.append(
-            `conversation-${projectId}`,
+            streamNameOf(projectId),
             [userMessaged(projectId, 'bench message')],
             expected[writer] ?? 'no_stream',
           );

@@ -1,3 +1,4 @@
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { delay } from '../processes.js';
 import { newClient } from '../postgres.js';
 import type { BenchContext } from '../types.js';
@@ -73,7 +74,7 @@ async function appendLog(url: string, total: number, bigProject: number): Promis
         const events = Array.from({ length: item.count }, (_, i) =>
           userMessaged(item.projectId, `history message ${from + i}`, createdAt),
         );
-        const stream = `conversation-${item.projectId}`;
+        const stream = streamNameOf(item.projectId);
         const expected = from === 0 ? 'no_stream' : BigInt(from - 1);
         const previous = tails.get(stream);
         const appended = (previous ?? Promise.resolve()).then(() => store.append(stream, events, expected));

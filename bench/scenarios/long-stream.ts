@@ -1,3 +1,4 @@
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import type http from 'node:http';
 import { keepAliveAgent, request } from '../http.js';
 import { delay } from '../processes.js';
@@ -27,7 +28,7 @@ async function seed(service: RunningService, projectId: string, count: number): 
         const events = Array.from({ length: Math.min(BATCH, count - done) }, (_, i) =>
           userMessaged(projectId, `seeded message ${done + i}`),
         );
-        expected = (await store.append(`conversation-${projectId}`, events, expected)).nextExpectedRevision;
+        expected = (await store.append(streamNameOf(projectId), events, expected)).nextExpectedRevision;
       }
     } finally {
       await close();

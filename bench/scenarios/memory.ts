@@ -1,3 +1,4 @@
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { runLoad } from '../load/client.js';
 import { delay, rssMb } from '../processes.js';
 import { newClient } from '../postgres.js';
@@ -15,7 +16,7 @@ async function streamsWritten(databaseUrl: string, prefix: string): Promise<numb
   try {
     const { rows } = await client.query<{ count: string }>(
       'SELECT count(*) AS count FROM es_streams WHERE starts_with(stream_name, $1)',
-      [`conversation-${prefix}-`],
+      [streamNameOf(`${prefix}-`)],
     );
     return Number(rows[0]?.count ?? 0);
   } finally {

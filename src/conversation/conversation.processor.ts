@@ -7,9 +7,9 @@ import {
   EventStoreUnavailableError,
   type ExpectedRevision,
   type NewEvent,
-  streamNameOf,
   WrongExpectedVersionError,
 } from '../event-store/event-store.port.js';
+import { streamNameOf } from './conversation-stream.js';
 import { CachedConversation, ConversationStateCache } from './conversation-state.cache.js';
 import { type ConversationCommand, type ConversationState, decide, evolve } from './conversation.decider.js';
 import { type ConversationEvent, CURRENT_SCHEMA_VERSION } from './conversation.events.js';

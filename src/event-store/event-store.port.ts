@@ -114,7 +114,3 @@ export class EventStoreUnavailableError extends Error {
     this.outcomeUnknown = this.operation === 'append' && (options.outcomeUnknown ?? false);
   }
 }
-
-export function streamNameOf(projectId: string): string {
-  return `conversation-${projectId}`;
-}
