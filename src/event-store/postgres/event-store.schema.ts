@@ -1,4 +1,8 @@
 import { type Migration } from '../../database/migrations.js';
+import { NOTIFY_PAYLOAD_LIMIT } from '../../database/notify.js';
+
+/** Notified at the commit of each append transaction: the stream names it wrote, one per line, or '*'. */
+export const APPENDED_CHANNEL = 'es_appended';
 
 /**
  * Expected-revision sentinels passed to es_append_batch (exact revisions are >= 0).
@@ -39,7 +43,7 @@ const APPEND_FUNCTION = `
 -- Appends many (stream, expected revision, events) in one transaction; the streams of one call
 -- are distinct. Each append is checked on its own: a failed expectation yields ok = false with
 -- the actual revision and does not affect the others. Expected: -1 no stream, -2 any, -3 stream
--- exists, >= 0 exact. Notifies 'es_appended' with the stream names at commit.
+-- exists, >= 0 exact. Notifies '${APPENDED_CHANNEL}' with the stream names at commit.
 CREATE OR REPLACE FUNCTION es_append_batch(
   p_streams text[], p_expected bigint[], p_counts int[],
   p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
@@ -95,7 +99,7 @@ BEGIN
     LEFT JOIN positions p ON p.stream_name = c.stream
    ORDER BY c.idx;
 
-  PERFORM pg_notify('es_appended', CASE WHEN length(names) < 7900 THEN names ELSE '*' END);
+  PERFORM pg_notify('${APPENDED_CHANNEL}', CASE WHEN length(names) < ${NOTIFY_PAYLOAD_LIMIT} THEN names ELSE '*' END);
 END;
 $$;
 `;

@@ -8,12 +8,12 @@ import {
   EventStoreUnavailableError,
 } from '../../event-store/event-store.port.js';
 import { projectIdOf, streamNameOf } from '../../conversation/conversation-stream.js';
+import { APPENDED_CHANNEL } from '../../event-store/postgres/event-store.schema.js';
 import { NotificationHub } from '../notification-hub.js';
 import { LiveChannel } from './live-channel.js';
 import { LiveSubscriber, type SseSink } from './live-subscriber.js';
 import { type ChangeSource, MessageChangeReader } from './message-changes.js';
 
-export const APPENDED_CHANNEL = 'es_appended';
 export const LIVE_PAGE_SIZE = 500;
 
 /**
