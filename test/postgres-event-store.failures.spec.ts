@@ -7,7 +7,8 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../src/event-store/event-store.port.js';
-import { APPEND_LOCK_CLASS, eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { APPEND_LOCK_CLASS } from '../src/database/advisory-locks.js';
+import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
 import { freePort } from './support/ports.js';

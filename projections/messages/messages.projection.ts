@@ -1,22 +1,11 @@
 import type pg from 'pg';
 import { projectIdOf } from '../../src/conversation/conversation-stream.js';
+import { PROJECT_LOCK_CLASS, REPLAY_LOCK_CLASS } from '../../src/database/advisory-locks.js';
 import { type ConversationEvent } from '../../src/conversation/conversation.events.js';
 import { upcast } from '../../src/conversation/conversation.upcast.js';
 import { applyToMessage, type Message } from '../../src/conversation/message.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { type AppliedChanges, PoisonEventError, type Projection } from '../projection.js';
-
-/**
- * Key class of the transaction lock, per generation, that says a replay is under way in it: each
- * replay holds it shared; a batch takes it exclusively when it can, and then needs no lock per
- * project, since no replay runs or starts in that generation until the batch commits.
- */
-const REPLAY_LOCK_CLASS = 7_401_329;
-/**
- * Key class of the transaction lock on one project of one generation: a replay holds its project
- * exclusively; a batch that runs beside a replay holds each project it touches shared.
- */
-const PROJECT_LOCK_CLASS = 7_401_331;
 
 /**
  * The ordered messages of every conversation (`rm_messages`) and the stream revision each

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PROJECTOR_LOCK_CLASS } from '../../src/database/advisory-locks.js';
 import { NOTIFY_PAYLOAD_LIMIT } from '../../src/database/notify.js';
 import { isConnectionFailure, retryOnConflict } from '../../src/database/pg-errors.js';
 import {
@@ -45,8 +46,6 @@ export interface ProjectorOptions {
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
 }
 
-/** Key class of the session advisory lock that makes one projector per projection active. */
-export const PROJECTOR_LOCK_CLASS = 7_401_327;
 /** First pause after a switch-over or a drop met a lock; it doubles on each attempt after. */
 const RETRY_FIRST_MS = 250;
 /** A switch-over that has waited this long for readers is reported, and again at most this often. */

@@ -1,3 +1,4 @@
+import { APPEND_LOCK_CLASS } from '../../database/advisory-locks.js';
 import { type Migration } from '../../database/migrations.js';
 import { NOTIFY_PAYLOAD_LIMIT } from '../../database/notify.js';
 
@@ -11,7 +12,7 @@ export const EXPECT_NO_STREAM = -1n;
 export const EXPECT_ANY = -2n;
 export const EXPECT_STREAM_EXISTS = -3n;
 
-/**
+/*
  * Commit-safe global order. A bigserial alone is assigned at insert but visible at commit, so
  * "position > checkpoint" skips a slow transaction's event. Events are instead read in
  * (transaction_id, global_position) order, and only below a horizon: the oldest transaction id
@@ -23,7 +24,6 @@ export const EXPECT_STREAM_EXISTS = -3n;
  * stream before has committed, with a smaller id. Transactions that are not appends (a long
  * report, an idle session) never hold the horizon back.
  */
-export const APPEND_LOCK_CLASS = 7_401_326;
 
 /**
  * SQLSTATE of es_append_batch's refusal to run in a transaction that has already written
