@@ -5,7 +5,7 @@ import { ConversationCommandProcessor } from '../src/conversation/conversation.p
 import { migrate } from '../src/database/migrations.js';
 import { EventStoreUnavailableError } from '../src/event-store/event-store.port.js';
 import { streamNameOf } from '../src/conversation/conversation-stream.js';
-import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { EVENT_STORE_MIGRATIONS } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
 
@@ -22,7 +22,7 @@ let processor: ConversationCommandProcessor;
 
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: await createTestDatabase('processor_failures'), max: 20 });
-  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+  await migrate(pool, [EVENT_STORE_MIGRATIONS]);
   store = new PostgresEventStore(pool);
   processor = new ConversationCommandProcessor(store, { stateCacheBytes: 64 * 1024 * 1024 } as Config);
 });

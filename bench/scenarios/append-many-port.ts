@@ -2,7 +2,7 @@ import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { randomUUID } from 'node:crypto';
 import { migrate } from '../../src/database/migrations.js';
 import type { ExpectedRevision, NewEvent } from '../../src/event-store/event-store.port.js';
-import { eventStoreMigrations } from '../../src/event-store/postgres/event-store.schema.js';
+import { EVENT_STORE_MIGRATIONS } from '../../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.js';
 import { loopSummary, maxPerWriter, runWriters } from '../stats.js';
 import type { Bench, BenchResult } from '../types.js';
@@ -42,7 +42,7 @@ export async function openEventStore(
 ): Promise<{ store: PostgresEventStore; close(): Promise<void> }> {
   const pool = newPool(url, POOL_SIZE);
   try {
-    if (options.migrate) await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+    if (options.migrate) await migrate(pool, [EVENT_STORE_MIGRATIONS]);
   } catch (error) {
     await pool.end();
     throw error;

@@ -1,5 +1,5 @@
 import { APPEND_LOCK_CLASS } from '../../database/advisory-locks.js';
-import { type Migration } from '../../database/migrations.js';
+import { type MigrationSet } from '../../database/migrations.js';
 import { NOTIFY_PAYLOAD_LIMIT } from '../../database/notify.js';
 
 /** Notified at the commit of each append transaction: the stream names it wrote, one per line, or '*'. */
@@ -104,11 +104,13 @@ END;
 $$;
 `;
 
-export const eventStoreMigrations: Migration[] = [
-  {
-    id: 1,
-    name: 'event store',
-    sql: `
+export const EVENT_STORE_MIGRATIONS: MigrationSet = {
+  name: 'event-store',
+  migrations: [
+    {
+      id: 1,
+      name: 'event store',
+      sql: `
 CREATE TABLE es_streams (
   stream_name text PRIMARY KEY,
   revision bigint NOT NULL
@@ -131,10 +133,11 @@ CREATE TABLE es_events (
 CREATE INDEX es_events_global_order ON es_events (transaction_id, global_position);
 
 ${APPEND_FUNCTION}`,
-  },
-  {
-    id: 2,
-    name: 'es_append_batch refuses to run after another write of its transaction, or twice in one',
-    sql: APPEND_FUNCTION,
-  },
-];
+    },
+    {
+      id: 2,
+      name: 'es_append_batch refuses to run after another write of its transaction, or twice in one',
+      sql: APPEND_FUNCTION,
+    },
+  ],
+};
