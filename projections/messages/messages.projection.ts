@@ -206,7 +206,7 @@ async function projectedRevisions(
  * the revision check under the project's row lock already keeps an event from being applied twice,
  * so a conflict here would be a bug, and it stops the projection loudly instead of hiding.
  */
-async function insertMessages(client: pg.ClientBase, g: number, messages: Message[]): Promise<void> {
+export async function insertMessages(client: pg.ClientBase, g: number, messages: Message[]): Promise<void> {
   if (messages.length === 0) return;
   await client.query(
     `INSERT INTO rm_messages_g${g}
