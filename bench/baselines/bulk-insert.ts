@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { insertMessages, messagesProjection } from '../../projections/messages/messages.projection.js';
-import { percentile } from '../stats.js';
-import type { Bench, BenchResult } from '../types.js';
-import { newClient } from '../postgres.js';
+import { percentile } from '../support/stats.js';
+import type { Bench, BenchResult } from '../support/types.js';
+import { newClient } from '../support/postgres.js';
 
 type Row = Parameters<typeof insertMessages>[2][number];
 

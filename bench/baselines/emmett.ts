@@ -2,8 +2,8 @@ import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { randomUUID } from 'node:crypto';
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import { loopSummary, maxPerWriter, runWriters } from '../stats.js';
-import type { Bench, BenchContext, BenchResult } from '../types.js';
+import { loopSummary, maxPerWriter, runWriters } from '../support/stats.js';
+import type { Bench, BenchContext, BenchResult } from '../support/types.js';
 import { WRITER_COUNTS } from './raw-insert.js';
 
 type UserMessaged = {

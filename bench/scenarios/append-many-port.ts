@@ -4,9 +4,9 @@ import { migrate } from '../../src/database/migrations.js';
 import type { ExpectedRevision, NewEvent } from '../../src/event-store/event-store.port.js';
 import { EVENT_STORE_MIGRATIONS } from '../../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.js';
-import { loopSummary, maxPerWriter, runWriters } from '../stats.js';
-import type { Bench, BenchResult } from '../types.js';
-import { newPool } from '../postgres.js';
+import { loopSummary, maxPerWriter, runWriters } from '../support/stats.js';
+import type { Bench, BenchResult } from '../support/types.js';
+import { newPool } from '../support/postgres.js';
 
 /** The service's default DATABASE_POOL_SIZE. */
 const POOL_SIZE = 20;

@@ -1,9 +1,9 @@
 import { streamNameOf } from '../../src/conversation/conversation-stream.js';
-import { delay } from '../processes.js';
-import { newClient } from '../postgres.js';
-import type { BenchContext } from '../types.js';
+import { delay } from '../support/processes.js';
+import { newClient } from '../support/postgres.js';
+import type { BenchContext } from '../support/types.js';
 import { openEventStore, userMessaged } from './append-many-port.js';
-import { startService } from './service.js';
+import { startService } from '../support/service.js';
 
 /**
  * The read model that http-raw-select, history and rebuild share: an event log of

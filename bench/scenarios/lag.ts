@@ -2,11 +2,11 @@ import { fork } from 'node:child_process';
 import type pg from 'pg';
 import { PROJECTED_CHANNEL } from '../../projections/projector/generations.js';
 import type { PacedAck, PacedJob, PacedSummary } from '../load/paced.js';
-import { benchFile, delay, monotonicMs, stopChild, track } from '../processes.js';
-import { newClient } from '../postgres.js';
-import { percentile } from '../stats.js';
-import { type Bench, type BenchResult, skipped } from '../types.js';
-import { startService } from './service.js';
+import { benchFile, delay, monotonicMs, stopChild, track } from '../support/processes.js';
+import { newClient } from '../support/postgres.js';
+import { percentile } from '../support/stats.js';
+import { type Bench, type BenchResult, skipped } from '../support/types.js';
+import { startService } from '../support/service.js';
 
 /**
  * Unmeasured paced load first, at least this long whatever --warmup says: each project written a

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { waitForHttp } from '../http.js';
-import { freePort, ROOT, stopChild, tail, track } from '../processes.js';
-import type { BenchContext } from '../types.js';
+import { waitForHttp } from './http.js';
+import { freePort, ROOT, stopChild, tail, track } from './processes.js';
+import type { BenchContext } from './types.js';
 
 export interface RunningService {
   baseUrl: string;

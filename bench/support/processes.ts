@@ -3,12 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** The package root, from dist/bench/processes.js. */
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The package root, from dist/bench/support/processes.js. */
+export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** A compiled bench file, as a path the child process can run. */
+/** A compiled bench file (relative to dist/bench), as a path the child process can run. */
 export function benchFile(relative: string): string {
-  return fileURLToPath(new URL(relative, import.meta.url));
+  return fileURLToPath(new URL(relative, new URL('../', import.meta.url)));
 }
 
 const children = new Set<ChildProcess>();
