@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
-import { freePort } from './processes.js';
+import { freePort } from '../../test/support/ports.js';
 
 /**
  * Clients and pools whose connection drops (the server stopping on Ctrl-C) must not crash the

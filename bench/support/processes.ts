@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The package root, from dist/bench/support/processes.js. */
@@ -33,20 +32,6 @@ export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<v
 
 export async function stopAllChildren(): Promise<void> {
   await Promise.all([...children].map((child) => stopChild(child)));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port assigned'));
-      });
-    });
-  });
 }
 
 /** Keeps the last lines a child wrote, to explain why it failed. */
