@@ -1,5 +1,5 @@
 /**
- * The event log behind one small interface. Both adapters (PostgreSQL, EventStoreDB) pass
+ * The event log behind one small interface. Every adapter (PostgreSQL in this version) passes
  * the same contract suite in test/event-store.contract.ts.
  */
 
