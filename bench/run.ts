@@ -9,10 +9,10 @@ import { httpRawInsert } from './baselines/http-raw-insert.js';
 import { httpRawSelect } from './baselines/http-raw-select.js';
 import { rawInsert } from './baselines/raw-insert.js';
 import { seedNaive } from './baselines/seed-naive.js';
-import { parseOptions, UsageError } from './options.js';
-import { type BenchPostgres, startPostgres } from './postgres.js';
-import { stopAllChildren } from './processes.js';
-import { compare, markdown, writeJson } from './report.js';
+import { parseOptions, UsageError } from './support/options.js';
+import { type BenchPostgres, startPostgres } from './support/postgres.js';
+import { stopAllChildren } from './support/processes.js';
+import { compare, markdown, writeJson } from './support/report.js';
 import { appendHot } from './scenarios/append-hot.js';
 import { appendManyPort } from './scenarios/append-many-port.js';
 import { appendMany, turns } from './scenarios/http-load.js';
@@ -22,7 +22,7 @@ import { longStream } from './scenarios/long-stream.js';
 import { memory } from './scenarios/memory.js';
 import { rebuild } from './scenarios/rebuild.js';
 import { sseIdle } from './scenarios/sse-idle.js';
-import type { Bench, BenchContext, BenchResult, Machine } from './types.js';
+import type { Bench, BenchContext, BenchResult, Machine } from './support/types.js';
 
 /**
  * Baselines first: the scenarios are read against them. http-raw-select seeds the read model

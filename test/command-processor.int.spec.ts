@@ -10,9 +10,9 @@ import {
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
-  streamNameOf,
 } from '../src/event-store/event-store.port.js';
-import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { streamNameOf } from '../src/conversation/conversation-stream.js';
+import { EVENT_STORE_MIGRATIONS } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { commandContext, postUserMessage } from './support/commands.js';
 import { createTestDatabase } from './support/database.js';
@@ -22,7 +22,7 @@ let store: PostgresEventStore;
 
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: await createTestDatabase('processor'), max: 10 });
-  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+  await migrate(pool, [EVENT_STORE_MIGRATIONS]);
   store = new PostgresEventStore(pool);
 });
 afterAll(async () => {

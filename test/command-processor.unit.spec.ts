@@ -9,8 +9,8 @@ import {
   type NewEvent,
   type ReadStreamOptions,
   type RecordedEvent,
-  streamNameOf,
 } from '../src/event-store/event-store.port.js';
+import { streamNameOf } from '../src/conversation/conversation-stream.js';
 import { InMemoryEventStore } from '../src/event-store/in-memory/in-memory-event-store.js';
 import { commandContext, postUserMessage } from './support/commands.js';
 

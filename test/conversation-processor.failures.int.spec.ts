@@ -3,8 +3,9 @@ import pg from 'pg';
 import { type Config } from '../src/config/config.js';
 import { ConversationCommandProcessor } from '../src/conversation/conversation.processor.js';
 import { migrate } from '../src/database/migrations.js';
-import { EventStoreUnavailableError, streamNameOf } from '../src/event-store/event-store.port.js';
-import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { EventStoreUnavailableError } from '../src/event-store/event-store.port.js';
+import { streamNameOf } from '../src/conversation/conversation-stream.js';
+import { EVENT_STORE_MIGRATIONS } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
 
@@ -21,7 +22,7 @@ let processor: ConversationCommandProcessor;
 
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: await createTestDatabase('processor_failures'), max: 20 });
-  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+  await migrate(pool, [EVENT_STORE_MIGRATIONS]);
   store = new PostgresEventStore(pool);
   processor = new ConversationCommandProcessor(store, { stateCacheBytes: 64 * 1024 * 1024 } as Config);
 });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { streamNameOf } from '../src/event-store/event-store.port.js';
+import { streamNameOf } from '../src/conversation/conversation-stream.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
 import { projectId, request } from './support/http.js';

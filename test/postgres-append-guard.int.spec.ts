@@ -3,7 +3,7 @@ import pg from 'pg';
 import { migrate } from '../src/database/migrations.js';
 import {
   APPEND_GUARD_SQLSTATE,
-  eventStoreMigrations,
+  EVENT_STORE_MIGRATIONS,
 } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
@@ -17,7 +17,7 @@ let store: PostgresEventStore;
 
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: await createTestDatabase('guard'), max: 10 });
-  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+  await migrate(pool, [EVENT_STORE_MIGRATIONS]);
   store = new PostgresEventStore(pool);
 });
 afterAll(async () => {

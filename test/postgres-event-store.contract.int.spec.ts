@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { migrate } from '../src/database/migrations.js';
-import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { EVENT_STORE_MIGRATIONS } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { type DelayedAppend, eventStoreContract } from './event-store.contract.js';
 import { createTestDatabase } from './support/database.js';
@@ -8,7 +8,7 @@ import { freePort } from './support/ports.js';
 
 eventStoreContract('PostgreSQL', async () => {
   const pool = new pg.Pool({ connectionString: await createTestDatabase('contract'), max: 40 });
-  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+  await migrate(pool, [EVENT_STORE_MIGRATIONS]);
   const store = new PostgresEventStore(pool);
   return {
     store,

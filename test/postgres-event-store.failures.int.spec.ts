@@ -6,7 +6,8 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../src/event-store/event-store.port.js';
-import { APPEND_LOCK_CLASS, eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { APPEND_LOCK_CLASS } from '../src/database/advisory-locks.js';
+import { EVENT_STORE_MIGRATIONS } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
 import { freePort } from './support/ports.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   url = await createTestDatabase('failures');
   pool = new pg.Pool({ connectionString: url, max: 20, application_name: 'store-under-test' });
   pool.on('error', () => undefined); // the backend this file terminates on purpose
-  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+  await migrate(pool, [EVENT_STORE_MIGRATIONS]);
   store = new PostgresEventStore(pool);
 });
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PROJECTOR_LOCK_CLASS } from '../projections/projector/projector.js';
+import { PROJECTOR_LOCK_CLASS } from '../src/database/advisory-locks.js';
 import { createTestDatabase } from './support/database.js';
 import { projectId, request } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';

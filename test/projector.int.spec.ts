@@ -9,8 +9,9 @@ import {
 } from '../projections/projector/generations.js';
 import { Projector } from '../projections/projector/projector.js';
 import { migrate } from '../src/database/migrations.js';
-import { type ReadAllOptions, streamNameOf } from '../src/event-store/event-store.port.js';
-import { eventStoreMigrations } from '../src/event-store/postgres/event-store.schema.js';
+import { type ReadAllOptions } from '../src/event-store/event-store.port.js';
+import { streamNameOf } from '../src/conversation/conversation-stream.js';
+import { EVENT_STORE_MIGRATIONS } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { createTestDatabase } from './support/database.js';
 import { userMessagedEvent as userMessaged } from './support/events.js';
@@ -23,7 +24,7 @@ const running: Projector[] = [];
 beforeEach(async () => {
   url = await createTestDatabase('projector');
   pool = new pg.Pool({ connectionString: url, max: 20 });
-  await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }, PROJECTOR_MIGRATIONS]);
+  await migrate(pool, [EVENT_STORE_MIGRATIONS, PROJECTOR_MIGRATIONS]);
   store = new PostgresEventStore(pool);
   const client = await pool.connect();
   await ensureLiveGeneration(client, messagesProjection).finally(() => client.release());

@@ -1,8 +1,9 @@
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { randomUUID } from 'node:crypto';
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import { loopSummary, maxPerWriter, runWriters } from '../stats.js';
-import type { Bench, BenchContext, BenchResult } from '../types.js';
+import { loopSummary, maxPerWriter, runWriters } from '../support/stats.js';
+import type { Bench, BenchContext, BenchResult } from '../support/types.js';
 import { WRITER_COUNTS } from './raw-insert.js';
 
 type UserMessaged = {
@@ -36,7 +37,7 @@ async function measureMany(context: BenchContext, writers: number): Promise<Benc
       { durationMs: durationSec * 1000, maxPerWriter: maxPerWriter(durationSec, writers) },
       async (writer) => {
         const appended = await store.appendToStream(
-          `conversation-w${writer}`,
+          streamNameOf(`w${writer}`),
           [userMessaged(`w${writer}`, 'bench message')],
           { expectedStreamVersion: versions[writer] ?? 0n },
         );
@@ -70,7 +71,7 @@ export const emmettHot: Bench = {
   async run(context): Promise<BenchResult[]> {
     const { hotWriters, durationSec } = context.options;
     const store = await openStore(context, 'emmett_hot');
-    const stream = 'conversation-hot';
+    const stream = streamNameOf('hot');
     const deadline = performance.now() + durationSec * 1000;
     let conflicts = 0;
     try {

@@ -1,9 +1,9 @@
 import { fork } from 'node:child_process';
 import { runLoad } from '../load/client.js';
-import { benchFile, stopChild, tail, track } from '../processes.js';
-import type { Bench, BenchResult } from '../types.js';
+import { benchFile, stopChild, tail, track } from '../support/processes.js';
+import type { Bench, BenchResult } from '../support/types.js';
 import { EVENTS_TABLE_SQL } from './events-table.js';
-import { newClient } from '../postgres.js';
+import { newClient } from '../support/postgres.js';
 
 /** The same pool size the service uses by default (DATABASE_POOL_SIZE). */
 const POOL_SIZE = 20;

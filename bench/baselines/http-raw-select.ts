@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { benchFile, stopChild, tail, track } from '../processes.js';
+import { benchFile, stopChild, tail, track } from '../support/processes.js';
 import { checkPage, HISTORY_LIMIT, loadHistory } from '../scenarios/history.js';
 import { seededHistory } from '../scenarios/history-seed.js';
-import { type Bench, type BenchResult, skipped } from '../types.js';
+import { type Bench, type BenchResult, skipped } from '../support/types.js';
 
 /** The same pool size the service uses by default (DATABASE_POOL_SIZE). */
 const POOL_SIZE = 20;

@@ -1,6 +1,6 @@
-import { loopSummary, maxPerWriter, runWriters } from '../stats.js';
-import type { Bench, BenchContext, BenchResult } from '../types.js';
-import { newClient } from '../postgres.js';
+import { loopSummary, maxPerWriter, runWriters } from '../support/stats.js';
+import type { Bench, BenchContext, BenchResult } from '../support/types.js';
+import { newClient } from '../support/postgres.js';
 import { EVENTS_TABLE_SQL, eventValues, INSERT_EVENT } from './events-table.js';
 
 export const WRITER_COUNTS = [1, 8, 32] as const;

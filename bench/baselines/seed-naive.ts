@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { loopSummary, runWriters } from '../stats.js';
-import type { Bench, BenchResult } from '../types.js';
-import { newClient } from '../postgres.js';
+import { loopSummary, runWriters } from '../support/stats.js';
+import type { Bench, BenchResult } from '../support/types.js';
+import { newClient } from '../support/postgres.js';
 
 /** The legacy messages table that the rejected proposal added a sequence column to. */
 const LEGACY_TABLE_SQL = `

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { benchFile, stopChild, track } from '../processes.js';
+import { benchFile, stopChild, track } from '../support/processes.js';
 
 /**
  * The load generator's protocol (a LoadJob in, a LoadSummary out, both over IPC as JSON) and

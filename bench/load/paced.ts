@@ -5,9 +5,9 @@
  * which the parent compares with when the change became visible. One job in, one summary out.
  */
 import http from 'node:http';
-import { request } from '../http.js';
-import { monotonicMs } from '../processes.js';
-import { percentile } from '../stats.js';
+import { request } from '../support/http.js';
+import { monotonicMs } from '../support/processes.js';
+import { percentile } from '../support/stats.js';
 
 export interface PacedJob {
   baseUrl: string;

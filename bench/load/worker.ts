@@ -4,7 +4,7 @@
  */
 import autocannon from 'autocannon';
 import { type Ack, isLoadJob, type LoadJob, type LoadSummary } from './client.js';
-import { percentile } from '../stats.js';
+import { percentile } from '../support/stats.js';
 import { requestsFor } from './requests.js';
 
 async function run(job: LoadJob): Promise<LoadSummary> {

@@ -1,9 +1,9 @@
-import { request } from '../http.js';
+import { request } from '../support/http.js';
 import { runLoad } from '../load/client.js';
-import { type Bench, type BenchResult, skipped } from '../types.js';
+import { type Bench, type BenchResult, skipped } from '../support/types.js';
 import { checkHot, readLog } from './hot-check.js';
 import { failureExtra } from './http-load.js';
-import { noSuccessReason, startService } from './service.js';
+import { noSuccessReason, startService } from '../support/service.js';
 
 /**
  * Sums the service's Prometheus counters whose name mentions retries or conflicts, when it

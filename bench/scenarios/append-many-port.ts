@@ -1,11 +1,12 @@
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { randomUUID } from 'node:crypto';
 import { migrate } from '../../src/database/migrations.js';
 import type { ExpectedRevision, NewEvent } from '../../src/event-store/event-store.port.js';
-import { eventStoreMigrations } from '../../src/event-store/postgres/event-store.schema.js';
+import { EVENT_STORE_MIGRATIONS } from '../../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.js';
-import { loopSummary, maxPerWriter, runWriters } from '../stats.js';
-import type { Bench, BenchResult } from '../types.js';
-import { newPool } from '../postgres.js';
+import { loopSummary, maxPerWriter, runWriters } from '../support/stats.js';
+import type { Bench, BenchResult } from '../support/types.js';
+import { newPool } from '../support/postgres.js';
 
 /** The service's default DATABASE_POOL_SIZE. */
 const POOL_SIZE = 20;
@@ -41,7 +42,7 @@ export async function openEventStore(
 ): Promise<{ store: PostgresEventStore; close(): Promise<void> }> {
   const pool = newPool(url, POOL_SIZE);
   try {
-    if (options.migrate) await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+    if (options.migrate) await migrate(pool, [EVENT_STORE_MIGRATIONS]);
   } catch (error) {
     await pool.end();
     throw error;
@@ -71,7 +72,7 @@ export const appendManyPort: Bench = {
         async (writer) => {
           const projectId = `port-${writer}`;
           const appended = await store.append(
-            `conversation-${projectId}`,
+            streamNameOf(projectId),
             [userMessaged(projectId, 'bench message')],
             expected[writer] ?? 'no_stream',
           );

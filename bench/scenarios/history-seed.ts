@@ -1,8 +1,9 @@
-import { delay } from '../processes.js';
-import { newClient } from '../postgres.js';
-import type { BenchContext } from '../types.js';
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
+import { delay } from '../support/processes.js';
+import { newClient } from '../support/postgres.js';
+import type { BenchContext } from '../support/types.js';
 import { openEventStore, userMessaged } from './append-many-port.js';
-import { startService } from './service.js';
+import { startService } from '../support/service.js';
 
 /**
  * The read model that http-raw-select, history and rebuild share: an event log of
@@ -73,7 +74,7 @@ async function appendLog(url: string, total: number, bigProject: number): Promis
         const events = Array.from({ length: item.count }, (_, i) =>
           userMessaged(item.projectId, `history message ${from + i}`, createdAt),
         );
-        const stream = `conversation-${item.projectId}`;
+        const stream = streamNameOf(item.projectId);
         const expected = from === 0 ? 'no_stream' : BigInt(from - 1);
         const previous = tails.get(stream);
         const appended = (previous ?? Promise.resolve()).then(() => store.append(stream, events, expected));

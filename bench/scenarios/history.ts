@@ -1,9 +1,9 @@
-import { parseJson, request } from '../http.js';
+import { parseJson, request } from '../support/http.js';
 import { type LoadSummary, runLoad } from '../load/client.js';
-import { type Bench, type BenchContext, type BenchResult, skipped } from '../types.js';
+import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
 import { failureExtra } from './http-load.js';
 import { seededHistory, type SeededHistory } from './history-seed.js';
-import { noSuccessReason, startService } from './service.js';
+import { noSuccessReason, startService } from '../support/service.js';
 
 export const HISTORY_LIMIT = 50;
 

@@ -1,4 +1,4 @@
-import { parseJson, request } from '../http.js';
+import { parseJson, request } from '../support/http.js';
 import { type Ack, parseHotContent } from '../load/client.js';
 
 export interface LoggedEvent {

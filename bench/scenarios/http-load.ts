@@ -1,6 +1,6 @@
 import { type LoadKind, type LoadSummary, runLoad } from '../load/client.js';
-import { type Bench, type BenchContext, type BenchResult, skipped } from '../types.js';
-import { noSuccessReason, type RunningService, startService } from './service.js';
+import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
+import { noSuccessReason, type RunningService, startService } from '../support/service.js';
 
 interface HttpScenario {
   id: string;

@@ -1,14 +1,13 @@
 import { fork } from 'node:child_process';
 import type pg from 'pg';
+import { PROJECTED_CHANNEL } from '../../projections/projector/generations.js';
 import type { PacedAck, PacedJob, PacedSummary } from '../load/paced.js';
-import { benchFile, delay, monotonicMs, stopChild, track } from '../processes.js';
-import { newClient } from '../postgres.js';
-import { percentile } from '../stats.js';
-import { type Bench, type BenchResult, skipped } from '../types.js';
-import { startService } from './service.js';
+import { benchFile, delay, monotonicMs, stopChild, track } from '../support/processes.js';
+import { newClient } from '../support/postgres.js';
+import { percentile } from '../support/stats.js';
+import { type Bench, type BenchResult, skipped } from '../support/types.js';
+import { startService } from '../support/service.js';
 
-/** The projector's notification after each committed batch: {"projectId": revision} or "*". */
-const PROJECTED_CHANNEL = 'rm_projected';
 /**
  * Unmeasured paced load first, at least this long whatever --warmup says: each project written a
  * few times and the service warm, else the figure is the service's start-up, not steady state.

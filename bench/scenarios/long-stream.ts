@@ -1,11 +1,12 @@
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import type http from 'node:http';
-import { keepAliveAgent, request } from '../http.js';
-import { delay } from '../processes.js';
-import { percentile, runWriters } from '../stats.js';
-import { type Bench, type BenchResult, skipped } from '../types.js';
+import { keepAliveAgent, request } from '../support/http.js';
+import { delay } from '../support/processes.js';
+import { percentile, runWriters } from '../support/stats.js';
+import { type Bench, type BenchResult, skipped } from '../support/types.js';
 import { openEventStore, userMessaged } from './append-many-port.js';
-import { type RunningService, startService } from './service.js';
-import { newClient } from '../postgres.js';
+import { type RunningService, startService } from '../support/service.js';
+import { newClient } from '../support/postgres.js';
 
 const BATCH = 500;
 
@@ -27,7 +28,7 @@ async function seed(service: RunningService, projectId: string, count: number): 
         const events = Array.from({ length: Math.min(BATCH, count - done) }, (_, i) =>
           userMessaged(projectId, `seeded message ${done + i}`),
         );
-        expected = (await store.append(`conversation-${projectId}`, events, expected)).nextExpectedRevision;
+        expected = (await store.append(streamNameOf(projectId), events, expected)).nextExpectedRevision;
       }
     } finally {
       await close();

@@ -1,9 +1,10 @@
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { runLoad } from '../load/client.js';
-import { delay, rssMb } from '../processes.js';
-import { newClient } from '../postgres.js';
-import { type Bench, type BenchResult, skipped } from '../types.js';
+import { delay, rssMb } from '../support/processes.js';
+import { newClient } from '../support/postgres.js';
+import { type Bench, type BenchResult, skipped } from '../support/types.js';
 import { failureExtra } from './http-load.js';
-import { noSuccessReason, startService } from './service.js';
+import { noSuccessReason, startService } from '../support/service.js';
 
 /** After the last write, before RSS is read. */
 const SETTLE_MS = 1_000;
@@ -15,7 +16,7 @@ async function streamsWritten(databaseUrl: string, prefix: string): Promise<numb
   try {
     const { rows } = await client.query<{ count: string }>(
       'SELECT count(*) AS count FROM es_streams WHERE starts_with(stream_name, $1)',
-      [`conversation-${prefix}-`],
+      [streamNameOf(`${prefix}-`)],
     );
     return Number(rows[0]?.count ?? 0);
   } finally {

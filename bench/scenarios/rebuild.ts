@@ -1,9 +1,9 @@
-import { parseJson, request } from '../http.js';
-import { delay } from '../processes.js';
-import { newClient } from '../postgres.js';
-import { type Bench, type BenchResult, skipped } from '../types.js';
+import { parseJson, request } from '../support/http.js';
+import { delay } from '../support/processes.js';
+import { newClient } from '../support/postgres.js';
+import { type Bench, type BenchResult, skipped } from '../support/types.js';
 import { generations, PROJECTION, seededHistory, settle } from './history-seed.js';
-import { startService } from './service.js';
+import { startService } from '../support/service.js';
 
 interface Status {
   name: string;

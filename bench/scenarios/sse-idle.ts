@@ -1,9 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { request } from '../http.js';
+import { request } from '../support/http.js';
 import type { SseJob, SseOpened, SseReport } from '../load/sse-holder.js';
-import { benchFile, delay, rssMb, stopChild, track } from '../processes.js';
-import { type Bench, type BenchResult, skipped } from '../types.js';
-import { startService } from './service.js';
+import { benchFile, delay, rssMb, stopChild, track } from '../support/processes.js';
+import { type Bench, type BenchResult, skipped } from '../support/types.js';
+import { startService } from '../support/service.js';
 
 /** Subscriptions opened and closed first: they load the route's code and answer whether it exists. */
 const WARMUP_SUBSCRIBERS = 20;

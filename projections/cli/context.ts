@@ -3,7 +3,7 @@ import { type Config } from '../../src/config/config.js';
 import type { EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
 import { migrate } from '../../src/database/migrations.js';
 import type { EventStore } from '../../src/event-store/event-store.port.js';
-import { eventStoreMigrations } from '../../src/event-store/postgres/event-store.schema.js';
+import { EVENT_STORE_MIGRATIONS } from '../../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.js';
 import { PROJECTIONS, PROJECTOR_MIGRATIONS } from '../registry.js';
 import { ensureLiveGeneration } from '../projector/generations.js';
@@ -81,7 +81,7 @@ export async function openDatabase(config: Config, log: (message: string) => voi
   };
   try {
     // Same set names as the service's modules, so either side finds the other's work done.
-    await migrate(pool, [{ name: 'event-store', migrations: eventStoreMigrations }, PROJECTOR_MIGRATIONS]);
+    await migrate(pool, [EVENT_STORE_MIGRATIONS, PROJECTOR_MIGRATIONS]);
     const client = await pool.connect();
     try {
       for (const projection of PROJECTIONS) await ensureLiveGeneration(client, projection);

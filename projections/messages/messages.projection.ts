@@ -1,22 +1,11 @@
 import type pg from 'pg';
+import { projectIdOf } from '../../src/conversation/conversation-stream.js';
+import { PROJECT_LOCK_CLASS, REPLAY_LOCK_CLASS } from '../../src/database/advisory-locks.js';
 import { type ConversationEvent } from '../../src/conversation/conversation.events.js';
 import { upcast } from '../../src/conversation/conversation.upcast.js';
 import { applyToMessage, type Message } from '../../src/conversation/message.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { type AppliedChanges, PoisonEventError, type Projection } from '../projection.js';
-
-const STREAM_PREFIX = 'conversation-';
-/**
- * Key class of the transaction lock, per generation, that says a replay is under way in it: each
- * replay holds it shared; a batch takes it exclusively when it can, and then needs no lock per
- * project, since no replay runs or starts in that generation until the batch commits.
- */
-const REPLAY_LOCK_CLASS = 7_401_329;
-/**
- * Key class of the transaction lock on one project of one generation: a replay holds its project
- * exclusively; a batch that runs beside a replay holds each project it touches shared.
- */
-const PROJECT_LOCK_CLASS = 7_401_331;
 
 /**
  * The ordered messages of every conversation (`rm_messages`) and the stream revision each
@@ -53,8 +42,11 @@ export const messagesProjection: Projection = {
   dropTables: (g) => `DROP TABLE IF EXISTS rm_messages_g${g}, rm_projects_g${g}`,
 
   async apply(client, events, g): Promise<AppliedChanges> {
-    const conversationEvents = events.filter((event) => event.streamName.startsWith(STREAM_PREFIX));
-    const projects = [...new Set(conversationEvents.map((event) => projectOf(event)))];
+    const conversationEvents = events.flatMap((recorded) => {
+      const projectId = projectIdOf(recorded.streamName);
+      return projectId === undefined ? [] : [{ recorded, projectId }];
+    });
+    const projects = [...new Set(conversationEvents.map((event) => event.projectId))];
     await holdProjects(client, g, projects);
     const revisions = await projectedRevisions(client, g, projects);
     const created = new Map<string, Message>();
@@ -62,8 +54,7 @@ export const messagesProjection: Projection = {
     const appliedHere = new Set<string>();
 
     const skipped: Skipped[] = [];
-    for (const recorded of conversationEvents) {
-      const projectId = projectOf(recorded);
+    for (const { recorded, projectId } of conversationEvents) {
       const revision = Number(recorded.revision);
       const reached = revisions.get(projectId) ?? -1;
       if (revision <= reached) {
@@ -94,8 +85,8 @@ export const messagesProjection: Projection = {
   },
 
   async forget(client, g, streamName): Promise<number> {
-    if (!streamName.startsWith(STREAM_PREFIX)) return 0;
-    const projectId = streamName.slice(STREAM_PREFIX.length);
+    const projectId = projectIdOf(streamName);
+    if (projectId === undefined) return 0;
     // Batches of this project being applied finish first, and the next one waits until the replay
     // has committed, so it reads the replayed revision and skips what the replay applied. Batches
     // of other projects go on.
@@ -186,10 +177,6 @@ async function holdProjects(client: pg.ClientBase, g: number, projects: string[]
   );
 }
 
-function projectOf(event: RecordedEvent): string {
-  return event.streamName.slice(STREAM_PREFIX.length);
-}
-
 function parse(recorded: RecordedEvent, projectId: string) {
   try {
     const event = upcast(recorded);
@@ -219,7 +206,7 @@ async function projectedRevisions(
  * the revision check under the project's row lock already keeps an event from being applied twice,
  * so a conflict here would be a bug, and it stops the projection loudly instead of hiding.
  */
-async function insertMessages(client: pg.ClientBase, g: number, messages: Message[]): Promise<void> {
+export async function insertMessages(client: pg.ClientBase, g: number, messages: Message[]): Promise<void> {
   if (messages.length === 0) return;
   await client.query(
     `INSERT INTO rm_messages_g${g}

@@ -1,4 +1,9 @@
 import type pg from 'pg';
+import {
+  IN_USE_LOCK_CLASS,
+  REBUILD_REQUEST_LOCK_CLASS,
+  SETUP_LOCK,
+} from '../../src/database/advisory-locks.js';
 import { type Migration } from '../../src/database/migrations.js';
 import { type Projection } from '../projection.js';
 
@@ -120,18 +125,6 @@ export async function requestRebuild(client: pg.ClientBase, projection: Projecti
     throw error;
   }
 }
-
-/** Key class of the transaction lock under which rebuilds of one projection are requested in turn. */
-const REBUILD_REQUEST_LOCK_CLASS = 7_401_332;
-
-/** Key of the transaction lock under which a projection's first generation is created. */
-const SETUP_LOCK = [7_401_328, 0] as const;
-
-/**
- * Key class of the transaction lock that a reader of a generation's own tables (verify) holds,
- * shared, while it reads them: a retired generation is dropped only when no one holds it.
- */
-const IN_USE_LOCK_CLASS = 7_401_330;
 
 /** Creates the projection's first (live, empty) generation unless there is one. */
 export async function ensureLiveGeneration(client: pg.ClientBase, projection: Projection): Promise<void> {

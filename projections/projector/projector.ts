@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { PROJECTOR_LOCK_CLASS } from '../../src/database/advisory-locks.js';
+import { NOTIFY_PAYLOAD_LIMIT } from '../../src/database/notify.js';
 import { isConnectionFailure, retryOnConflict } from '../../src/database/pg-errors.js';
 import {
   type EventStore,
@@ -6,6 +8,7 @@ import {
   type ReadAllResult,
   type RecordedEvent,
 } from '../../src/event-store/event-store.port.js';
+import { APPENDED_CHANNEL } from '../../src/event-store/postgres/event-store.schema.js';
 import { PoisonEventError, type Projection } from '../projection.js';
 import {
   CONTROL_CHANNEL,
@@ -43,10 +46,6 @@ export interface ProjectorOptions {
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
 }
 
-/** Key class of the session advisory lock that makes one projector per projection active. */
-export const PROJECTOR_LOCK_CLASS = 7_401_327;
-const APPENDED_CHANNEL = 'es_appended';
-const NOTIFY_LIMIT = 7_900;
 /** First pause after a switch-over or a drop met a lock; it doubles on each attempt after. */
 const RETRY_FIRST_MS = 250;
 /** A switch-over that has waited this long for readers is reported, and again at most this often. */
@@ -330,7 +329,7 @@ export class Projector {
       const payload = JSON.stringify(Object.fromEntries(changes.revisions));
       await client.query('SELECT pg_notify($1, $2)', [
         PROJECTED_CHANNEL,
-        payload.length < NOTIFY_LIMIT ? payload : '*',
+        payload.length < NOTIFY_PAYLOAD_LIMIT ? payload : '*',
       ]);
     }
     generation.position = position;

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { EventStore } from '../../src/event-store/event-store.port.js';
 import { type Projection } from '../projection.js';
 import { type Generation, loadGenerations } from './generations.js';
-import { PROJECTOR_LOCK_CLASS } from './projector.js';
+import { PROJECTOR_LOCK_CLASS } from '../../src/database/advisory-locks.js';
 
 export interface ProjectionStatus {
   name: string;

@@ -2,7 +2,8 @@ import { SYSTEM_DIR } from '../database/postgres-binaries.js';
 
 /** Typed configuration, read once from the environment and validated at start-up. */
 
-export type EventStoreKind = 'postgres' | 'eventstoredb';
+/** The event store backends this version has: PostgreSQL only. */
+export type EventStoreKind = 'postgres';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface Config {
@@ -15,7 +16,6 @@ export interface Config {
   /** As root: where the embedded PostgreSQL's binaries and data go when "postgres" cannot reach them. */
   embeddedPostgresSystemDir: string;
   eventStore: EventStoreKind;
-  eventStoreConnectionString: string | undefined;
   logLevel: LogLevel;
   bodyLimitBytes: number;
   databasePoolSize: number;
@@ -46,7 +46,7 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-const EVENT_STORES: readonly EventStoreKind[] = ['postgres', 'eventstoredb'];
+const EVENT_STORES: readonly EventStoreKind[] = ['postgres'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -59,11 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPostgresPort: read.integer('EMBEDDED_POSTGRES_PORT', 54329, 1, 65_535),
     embeddedPostgresSystemDir: read.string('EMBEDDED_POSTGRES_SYSTEM_DIR', SYSTEM_DIR),
     eventStore: read.oneOf('EVENT_STORE', EVENT_STORES, 'postgres'),
-    eventStoreConnectionString: read.url('EVENTSTORE_CONNECTION_STRING', [
-      'esdb:',
-      'esdb+discover:',
-      'kurrentdb:',
-    ]),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 20, 2, 1000),
@@ -79,9 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(
       `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
     );
-  }
-  if (config.eventStore === 'eventstoredb') {
-    problems.push('EVENT_STORE: "eventstoredb" is not available in this version; use "postgres"');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -117,7 +109,11 @@ class Reader {
     const value = this.raw(name);
     if (value === undefined) return fallback;
     if (!(allowed as readonly string[]).includes(value)) {
-      this.problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
+      const expected =
+        allowed.length === 1
+          ? `"${allowed[0]}", the only one this version supports`
+          : `one of ${allowed.join(', ')}`;
+      this.problems.push(`${name}: expected ${expected}, got "${value}"`);
       return fallback;
     }
     return value as T;

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x/y'],
     ['DATABASE_URL', 'not a url'],
     ['EVENT_STORE', 'kafka'],
+    ['EVENT_STORE', 'eventstoredb'],
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT_BYTES', '-1'],
     ['APPEND_CONCURRENCY', '0'],

@@ -7,9 +7,9 @@ import {
   EventStoreUnavailableError,
   type ExpectedRevision,
   type NewEvent,
-  streamNameOf,
   WrongExpectedVersionError,
 } from '../event-store/event-store.port.js';
+import { streamNameOf } from './conversation-stream.js';
 import { CachedConversation, ConversationStateCache } from './conversation-state.cache.js';
 import { type ConversationState, evolve } from './conversation.js';
 import { type ConversationCommand, decide } from './conversation.decide.js';

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { MIGRATION_LOCK_KEY } from './advisory-locks.js';
 
 export interface Migration {
   /** Unique and increasing within its set. */
@@ -12,9 +13,6 @@ export interface MigrationSet {
   name: string;
   migrations: readonly Migration[];
 }
-
-/** Any fixed key: every instance that migrates takes the same lock. */
-const MIGRATION_LOCK_KEY = 7_401_326_001;
 
 /**
  * Applies what is missing, each migration in its own transaction. Instances starting together

@@ -68,7 +68,7 @@ export function isConnectionFailure(error: unknown): boolean {
   return classifyPgError(error) === 'connection';
 }
 
-export function isConflictFailure(error: unknown): boolean {
+function isConflictFailure(error: unknown): boolean {
   return classifyPgError(error) === 'conflict';
 }
 

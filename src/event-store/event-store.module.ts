@@ -5,7 +5,7 @@ import { type Config } from '../config/config.js';
 import { PG_POOL } from '../database/database.module.js';
 import { migrate } from '../database/migrations.js';
 import { EVENT_STORE, type EventStore } from './event-store.port.js';
-import { eventStoreMigrations } from './postgres/event-store.schema.js';
+import { EVENT_STORE_MIGRATIONS } from './postgres/event-store.schema.js';
 import { PostgresEventStore } from './postgres/postgres-event-store.js';
 
 @Global()
@@ -27,7 +27,7 @@ export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await migrate(this.pool, [{ name: 'event-store', migrations: eventStoreMigrations }]);
+    await migrate(this.pool, [EVENT_STORE_MIGRATIONS]);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The event log behind one small interface. Both adapters (PostgreSQL, EventStoreDB) pass
+ * The event log behind one small interface. Every adapter (PostgreSQL in this version) passes
  * the same contract suite in test/event-store.contract.ts.
  */
 
@@ -113,8 +113,4 @@ export class EventStoreUnavailableError extends Error {
     this.operation = options.operation ?? 'read';
     this.outcomeUnknown = this.operation === 'append' && (options.outcomeUnknown ?? false);
   }
-}
-
-export function streamNameOf(projectId: string): string {
-  return `conversation-${projectId}`;
 }

@@ -1,8 +1,8 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import type { freePort as freePortType } from './ports.js';
 
 declare global {
   var __TEST_POSTGRES__: { server: EmbeddedDatabase; dataDir: string } | undefined;
@@ -16,16 +16,13 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_DATABASE_URL) return;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'conversation-log-test-'));
   await chmod(dataDir, 0o755); // mkdtemp's 0700 would keep out the postgres user the server runs as (root)
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-  // The built module (`npm test` builds first): this file is loaded outside jest's module mapping,
+  // The built modules (`npm test` builds first): this file is loaded outside jest's module mapping,
   // so it cannot import the project's .ts files at run time. Same embedded server as the service's.
   const built = '../../dist/src/database/embedded-postgres.js';
   const embedded = (await import(built)) as { startEmbeddedPostgres: typeof startEmbeddedPostgres };
+  const ports = '../../dist/test/support/ports.js';
+  const { freePort } = (await import(ports)) as { freePort: typeof freePortType };
+  const port = await freePort();
   try {
     const server = await embedded.startEmbeddedPostgres({
       dataDir,

@@ -13,34 +13,51 @@ export interface RunningService {
   kill(): Promise<void>;
 }
 
-const MAIN = path.resolve('dist/src/main.js');
+export interface ServiceOptions {
+  /** Added to this process's environment; an undefined value removes the variable. */
+  env?: Record<string, string | undefined>;
+  /** A free one when omitted. */
+  port?: number;
+  /** The built entry point: `dist/src/main.js` under `cwd`. */
+  main?: string;
+  cwd?: string;
+  startTimeoutMs?: number;
+  /** Called with the child as soon as it is spawned. */
+  onSpawn?: (child: ChildProcess) => void;
+}
 
 /**
- * The built service (`npm test` builds first) as a child process: e2e tests drive it over
- * HTTP exactly as a client would.
+ * The built service as a child process, once it answers `/health/live`: e2e tests and the bench
+ * drive it over HTTP exactly as a client would. Throws, with what it printed, when it exits or
+ * does not answer in time.
  */
-export async function startService(env: Record<string, string>, port?: number): Promise<RunningService> {
-  const servicePort = port ?? (await freePort());
-  const child = spawn(process.execPath, [MAIN], {
+export async function spawnService(options: ServiceOptions = {}): Promise<RunningService> {
+  const cwd = options.cwd ?? process.cwd();
+  const port = options.port ?? (await freePort());
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const child = spawn(process.execPath, [options.main ?? path.resolve(cwd, 'dist/src/main.js')], {
+    cwd,
     env: {
       ...process.env,
       NODE_OPTIONS: '',
       HOST: '127.0.0.1',
-      PORT: String(servicePort),
+      PORT: String(port),
       LOG_LEVEL: 'warn',
-      ...env,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  options.onSpawn?.(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const baseUrl = `http://127.0.0.1:${servicePort}`;
+  const baseUrl = `http://127.0.0.1:${port}`;
 
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`service exited with ${child.exitCode ?? child.signalCode}:\n${output}`);
     const ok = await fetch(`${baseUrl}/health/live`).then(
       (response) => response.ok,
       () => false,
@@ -48,7 +65,8 @@ export async function startService(env: Record<string, string>, port?: number): 
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`service did not start within 30 s:\n${output}`);
+      await exited;
+      throw new Error(`service did not start within ${startTimeoutMs / 1000} s:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -59,10 +77,15 @@ export async function startService(env: Record<string, string>, port?: number): 
   };
   return {
     baseUrl,
-    port: servicePort,
+    port,
     child,
     output: () => output,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
   };
+}
+
+/** The service (`npm test` builds first) with these settings. */
+export function startService(env: Record<string, string>, port?: number): Promise<RunningService> {
+  return spawnService({ env, port });
 }

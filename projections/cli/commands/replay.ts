@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { streamNameOf } from '../../../src/event-store/event-store.port.js';
+import { streamNameOf } from '../../../src/conversation/conversation-stream.js';
 import { PROJECTIONS } from '../../registry.js';
 import { type Projection } from '../../projection.js';
 import { PROJECTED_CHANNEL } from '../../projector/generations.js';

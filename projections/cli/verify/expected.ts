@@ -1,9 +1,9 @@
+import { projectIdOf, streamNameOf } from '../../../src/conversation/conversation-stream.js';
 import { upcast } from '../../../src/conversation/conversation.upcast.js';
 import { applyToMessage, type Message } from '../../../src/conversation/message.js';
 import type { EventStore, RecordedEvent } from '../../../src/event-store/event-store.port.js';
 import { MessageDigests, messageDigest } from './digest.js';
 
-const STREAM_PREFIX = 'conversation-';
 const PAGE = 5_000;
 
 /** What the read model should hold at a checkpoint, in digests so that memory stays small. */
@@ -53,8 +53,8 @@ export async function foldLog(
 }
 
 function fold(model: ExpectedModel, pending: Map<string, Message>, recorded: RecordedEvent): void {
-  if (!recorded.streamName.startsWith(STREAM_PREFIX)) return;
-  const projectId = recorded.streamName.slice(STREAM_PREFIX.length);
+  const projectId = projectIdOf(recorded.streamName);
+  if (projectId === undefined) return;
   const revision = Number(recorded.revision);
   const where = `${recorded.streamName}@${revision}`;
   let event;
@@ -93,7 +93,7 @@ export async function expectedMessage(
   sequence: number,
   revision: number,
 ): Promise<Message | undefined> {
-  const streamName = `${STREAM_PREFIX}${projectId}`;
+  const streamName = streamNameOf(projectId);
   let message: Message | undefined;
   let next = BigInt(sequence);
   while (next <= BigInt(revision)) {

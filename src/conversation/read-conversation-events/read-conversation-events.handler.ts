@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, type EventStore, streamNameOf } from '../../event-store/event-store.port.js';
+import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
+import { streamNameOf } from '../conversation-stream.js';
 import { type EventLogPage, ReadConversationEvents } from './read-conversation-events.query.js';
 
 @QueryHandler(ReadConversationEvents)

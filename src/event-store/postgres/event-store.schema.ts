@@ -1,4 +1,9 @@
-import { type Migration } from '../../database/migrations.js';
+import { APPEND_LOCK_CLASS } from '../../database/advisory-locks.js';
+import { type MigrationSet } from '../../database/migrations.js';
+import { NOTIFY_PAYLOAD_LIMIT } from '../../database/notify.js';
+
+/** Notified at the commit of each append transaction: the stream names it wrote, one per line, or '*'. */
+export const APPENDED_CHANNEL = 'es_appended';
 
 /**
  * Expected-revision sentinels passed to es_append_batch (exact revisions are >= 0).
@@ -7,7 +12,7 @@ export const EXPECT_NO_STREAM = -1n;
 export const EXPECT_ANY = -2n;
 export const EXPECT_STREAM_EXISTS = -3n;
 
-/**
+/*
  * Commit-safe global order. A bigserial alone is assigned at insert but visible at commit, so
  * "position > checkpoint" skips a slow transaction's event. Events are instead read in
  * (transaction_id, global_position) order, and only below a horizon: the oldest transaction id
@@ -19,7 +24,6 @@ export const EXPECT_STREAM_EXISTS = -3n;
  * stream before has committed, with a smaller id. Transactions that are not appends (a long
  * report, an idle session) never hold the horizon back.
  */
-export const APPEND_LOCK_CLASS = 7_401_326;
 
 /**
  * SQLSTATE of es_append_batch's refusal to run in a transaction that has already written
@@ -39,7 +43,7 @@ const APPEND_FUNCTION = `
 -- Appends many (stream, expected revision, events) in one transaction; the streams of one call
 -- are distinct. Each append is checked on its own: a failed expectation yields ok = false with
 -- the actual revision and does not affect the others. Expected: -1 no stream, -2 any, -3 stream
--- exists, >= 0 exact. Notifies 'es_appended' with the stream names at commit.
+-- exists, >= 0 exact. Notifies '${APPENDED_CHANNEL}' with the stream names at commit.
 CREATE OR REPLACE FUNCTION es_append_batch(
   p_streams text[], p_expected bigint[], p_counts int[],
   p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
@@ -95,16 +99,18 @@ BEGIN
     LEFT JOIN positions p ON p.stream_name = c.stream
    ORDER BY c.idx;
 
-  PERFORM pg_notify('es_appended', CASE WHEN length(names) < 7900 THEN names ELSE '*' END);
+  PERFORM pg_notify('${APPENDED_CHANNEL}', CASE WHEN length(names) < ${NOTIFY_PAYLOAD_LIMIT} THEN names ELSE '*' END);
 END;
 $$;
 `;
 
-export const eventStoreMigrations: Migration[] = [
-  {
-    id: 1,
-    name: 'event store',
-    sql: `
+export const EVENT_STORE_MIGRATIONS: MigrationSet = {
+  name: 'event-store',
+  migrations: [
+    {
+      id: 1,
+      name: 'event store',
+      sql: `
 CREATE TABLE es_streams (
   stream_name text PRIMARY KEY,
   revision bigint NOT NULL
@@ -127,10 +133,11 @@ CREATE TABLE es_events (
 CREATE INDEX es_events_global_order ON es_events (transaction_id, global_position);
 
 ${APPEND_FUNCTION}`,
-  },
-  {
-    id: 2,
-    name: 'es_append_batch refuses to run after another write of its transaction, or twice in one',
-    sql: APPEND_FUNCTION,
-  },
-];
+    },
+    {
+      id: 2,
+      name: 'es_append_batch refuses to run after another write of its transaction, or twice in one',
+      sql: APPEND_FUNCTION,
+    },
+  ],
+};

@@ -13,14 +13,10 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../event-store.port.js';
+import { APPEND_LOCK_CLASS } from '../../database/advisory-locks.js';
 import { isConnectionFailure, retryOnConflict } from '../../database/pg-errors.js';
 import { AppendBatcher, type PendingAppend } from './append-batcher.js';
-import {
-  APPEND_LOCK_CLASS,
-  EXPECT_ANY,
-  EXPECT_NO_STREAM,
-  EXPECT_STREAM_EXISTS,
-} from './event-store.schema.js';
+import { EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS } from './event-store.schema.js';
 
 interface EventRow {
   global_position: string;

@@ -6,15 +6,14 @@ import {
   EVENT_STORE,
   type EventStore,
   EventStoreUnavailableError,
-  streamNameOf,
 } from '../../event-store/event-store.port.js';
+import { projectIdOf, streamNameOf } from '../../conversation/conversation-stream.js';
+import { APPENDED_CHANNEL } from '../../event-store/postgres/event-store.schema.js';
 import { NotificationHub } from '../notifications/notification-hub.js';
 import { LiveChannel } from './live-channel.js';
 import { LiveSubscriber, type SseSink } from './live-subscriber.js';
 import { type ChangeSource, MessageChangeReader } from './message-changes.js';
 
-export const APPENDED_CHANNEL = 'es_appended';
-const STREAM_PREFIX = streamNameOf('');
 export const LIVE_PAGE_SIZE = 500;
 
 /**
@@ -99,8 +98,8 @@ export class LiveService implements BeforeApplicationShutdown {
     }
     // One notification per append transaction: the stream names it wrote, one per line.
     for (const streamName of payload.split('\n')) {
-      if (streamName.startsWith(STREAM_PREFIX))
-        this.channels.get(streamName.slice(STREAM_PREFIX.length))?.wake();
+      const projectId = projectIdOf(streamName);
+      if (projectId !== undefined) this.channels.get(projectId)?.wake();
     }
   }
 

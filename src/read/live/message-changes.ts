@@ -5,7 +5,8 @@ import { upcast } from '../../conversation/conversation.upcast.js';
 import { type ConversationEvent } from '../../conversation/conversation.events.js';
 import { applyToMessage, type Message } from '../../conversation/message.js';
 import { PG_POOL } from '../../database/database.module.js';
-import { EVENT_STORE, type EventStore, streamNameOf } from '../../event-store/event-store.port.js';
+import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
+import { streamNameOf } from '../../conversation/conversation-stream.js';
 
 /** One SSE event, framed once and written as is to every subscriber. */
 export interface Change {

@@ -4,7 +4,7 @@ import { ROOT } from './processes.js';
 import type { BenchOptions, BenchResult, Comparison, Machine, Target } from './types.js';
 
 /** With a value: the project's targets. Without: context only (no pass/fail). */
-export const TARGETS: readonly Target[] = [
+const TARGETS: readonly Target[] = [
   { subject: 'append-many', baseline: 'http-raw-insert', metric: 'rate', op: '>=', value: 0.7 },
   { subject: 'append-many-port', baseline: 'emmett-32', metric: 'rate', op: '>=', value: 1.5 },
   { subject: 'append-hot', baseline: 'append-many', metric: 'rate', op: '>=', value: 0.5 },

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { waitForHttp } from '../http.js';
-import { freePort, ROOT, stopChild, tail, track } from '../processes.js';
-import type { BenchContext } from '../types.js';
+import { spawnService } from '../../test/support/service.js';
+import { ROOT, stopChild, tail, track } from './processes.js';
+import type { BenchContext } from './types.js';
 
 export interface RunningService {
   baseUrl: string;
@@ -17,7 +16,7 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** BENCH_SERVICE_MAIN benches another build of the service (or a stand-in while it is written). */
+/** BENCH_SERVICE_MAIN benches another build of the service. */
 const MAIN = path.resolve(ROOT, process.env.BENCH_SERVICE_MAIN ?? path.join('dist', 'src', 'main.js'));
 const START_TIMEOUT_MS = 60_000;
 
@@ -33,37 +32,27 @@ export async function startService(
 ): Promise<RunningService | string> {
   if (!existsSync(MAIN)) return `skipped: service not available (${path.relative(ROOT, MAIN)} is not built)`;
   const databaseUrl = options.databaseUrl ?? (await context.database(name));
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    AUTH_DISABLED: 'true',
-  };
-  // Authentication would turn every request into a 401; the bench measures the open service.
-  delete env.AUTH_JWT_SECRET;
-  delete env.AUTH_JWKS_URL;
-  const child: ChildProcess = track(
-    spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  const output = tail(child);
-  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
-  const baseUrl = `http://127.0.0.1:${port}`;
-
-  const up = await waitForHttp(`${baseUrl}/health/live`, START_TIMEOUT_MS, exited);
-  if (!up) {
-    await stopChild(child);
-    const why = exited()
-      ? `exited with ${child.exitCode ?? child.signalCode}`
-      : `no answer in ${START_TIMEOUT_MS} ms`;
-    const last = output().split('\n').slice(-3).join(' | ');
+  let output = (): string => '';
+  let service;
+  try {
+    service = await spawnService({
+      env: { DATABASE_URL: databaseUrl },
+      main: MAIN,
+      cwd: ROOT,
+      startTimeoutMs: START_TIMEOUT_MS,
+      // Tracked from the start, so that a failure or Ctrl-C while it starts still stops it.
+      onSpawn: (child) => (output = tail(track(child))),
+    });
+  } catch (error) {
+    const [why = '', ...printed] = (error as Error).message.split('\n');
+    const last = printed.filter(Boolean).slice(-3).join(' | ');
     return `skipped: service not available (${why}${last ? `: ${last}` : ''})`;
   }
-  context.log(`service up on ${baseUrl} (${name})`);
+  const child = service.child;
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  context.log(`service up on ${service.baseUrl} (${name})`);
   return {
-    baseUrl,
+    baseUrl: service.baseUrl,
     databaseUrl,
     pid: child.pid ?? 0,
     died: () =>

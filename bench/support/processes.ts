@@ -1,14 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** The package root, from dist/bench/processes.js. */
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The package root, from dist/bench/support/processes.js. */
+export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** A compiled bench file, as a path the child process can run. */
+/** A compiled bench file (relative to dist/bench), as a path the child process can run. */
 export function benchFile(relative: string): string {
-  return fileURLToPath(new URL(relative, import.meta.url));
+  return fileURLToPath(new URL(relative, new URL('../', import.meta.url)));
 }
 
 const children = new Set<ChildProcess>();
@@ -33,20 +32,6 @@ export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<v
 
 export async function stopAllChildren(): Promise<void> {
   await Promise.all([...children].map((child) => stopChild(child)));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port assigned'));
-      });
-    });
-  });
 }
 
 /** Keeps the last lines a child wrote, to explain why it failed. */

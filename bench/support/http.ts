@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { delay } from './processes.js';
 
 export interface HttpResponse {
   status: number;
@@ -46,24 +45,6 @@ export function request(
     req.on('error', reject);
     req.end(body);
   });
-}
-
-/**
- * Waits until `url` answers 200, or 404 (the route does not exist yet, but the server answers).
- * Gives up at the deadline or as soon as `gaveUp()` says the server process is gone.
- */
-export async function waitForHttp(url: string, timeoutMs: number, gaveUp: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !gaveUp()) {
-    try {
-      const { status } = await request(url, { timeoutMs: 2_000 });
-      if (status === 200 || status === 404) return true;
-    } catch {
-      // not listening yet
-    }
-    await delay(200);
-  }
-  return false;
 }
 
 export function parseJson<T>(body: string): T | undefined {

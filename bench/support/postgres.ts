@@ -3,8 +3,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { freePort } from './processes.js';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { freePort } from '../../test/support/ports.js';
 
 /**
  * Clients and pools whose connection drops (the server stopping on Ctrl-C) must not crash the
