@@ -262,7 +262,7 @@ describe('the projector', () => {
     // The live generation is caught up and reads nothing; each page is read once for the new one.
     const read = calls.reduce((sum, call) => sum + call.events, 0);
     const nonEmpty = calls.filter((call) => call.events > 0).length;
+    // (Empty reads of the live generation while it waits for news depend on timing and are not counted.)
     expect({ read, nonEmpty }).toEqual({ read: pageSize * pages, nonEmpty: pages });
-    expect(calls.length).toBeLessThanOrEqual(2 * pages + 4);
   });
 });
