@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import pg from 'pg';
+import { serveBaseline } from '../support/baseline-server.js';
 import { eventValues, INSERT_EVENT } from './events-table.js';
 
 const url = process.env.DATABASE_URL;
@@ -42,16 +43,4 @@ async function insert(stream: string, body: string): Promise<string> {
   return JSON.stringify({ id: values[2], stream, revision });
 }
 
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.send?.({ port: address && typeof address === 'object' ? address.port : 0 });
-});
-
-const shutdown = (): void => {
-  server.close();
-  server.closeAllConnections();
-  void pool.end().finally(() => process.exit(0));
-};
-process.once('SIGTERM', shutdown);
-process.once('disconnect', shutdown);
+serveBaseline(server, pool);

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import pg from 'pg';
+import { serveBaseline } from '../support/baseline-server.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
@@ -52,16 +53,4 @@ async function page(projectId: string, limit: number): Promise<string> {
   return JSON.stringify({ data, hasMore: fetched.length > limit, revision: Number(rows[0]?.revision ?? -1) });
 }
 
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.send?.({ port: address && typeof address === 'object' ? address.port : 0 });
-});
-
-const shutdown = (): void => {
-  server.close();
-  server.closeAllConnections();
-  void pool.end().finally(() => process.exit(0));
-};
-process.once('SIGTERM', shutdown);
-process.once('disconnect', shutdown);
+serveBaseline(server, pool);
