@@ -2,8 +2,11 @@ import { SYSTEM_DIR } from '../database/postgres-binaries.js';
 
 /** Typed configuration, read once from the environment and validated at start-up. */
 
-/** The event store backends this version has: PostgreSQL only. */
-export type EventStoreKind = 'postgres';
+/**
+ * Where the event log lives: PostgreSQL (the default, the same database as the read model) or
+ * EventStoreDB/KurrentDB, reached through `EVENTSTORE_CONNECTION_STRING`.
+ */
+export type EventStoreKind = 'postgres' | 'eventstoredb';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface Config {
@@ -16,6 +19,12 @@ export interface Config {
   /** As root: where the embedded PostgreSQL's binaries and data go when "postgres" cannot reach them. */
   embeddedPostgresSystemDir: string;
   eventStore: EventStoreKind;
+  /**
+   * With `eventstoredb`: the gRPC connection string, `esdb://host:2113?tls=false` for one node or
+   * `esdb+discover://a:2113,b:2113,c:2113` for a cluster (`kurrentdb://` spellings arrive as `esdb://`).
+   * Unset with `postgres`.
+   */
+  eventStoreConnectionString?: string;
   logLevel: LogLevel;
   bodyLimitBytes: number;
   databasePoolSize: number;
@@ -38,6 +47,11 @@ export interface Config {
   maxConnections: number;
 }
 
+/** Why the service and the projections CLI stop at start-up with `EVENT_STORE=eventstoredb`. */
+export const EVENTSTOREDB_NOT_AVAILABLE =
+  'EVENT_STORE=eventstoredb: this version validates the EventStoreDB configuration but cannot run on it ' +
+  'yet (the event log, projector and live updates run on PostgreSQL only); unset EVENT_STORE to use PostgreSQL';
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(readonly problems: string[]) {
@@ -46,7 +60,40 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-const EVENT_STORES: readonly EventStoreKind[] = ['postgres'];
+const EVENT_STORES: readonly EventStoreKind[] = ['postgres', 'eventstoredb'];
+
+/**
+ * The connection string schemes EventStoreDB and KurrentDB document. `kurrentdb` is the newer
+ * name of `esdb`, same grammar; the client speaks the `esdb` spelling, so it is stored that way.
+ */
+const EVENTSTORE_SCHEMES: Readonly<Record<string, string>> = {
+  'esdb:': 'esdb:',
+  'esdb+discover:': 'esdb+discover:',
+  'kurrentdb:': 'esdb:',
+  'kurrentdb+discover:': 'esdb+discover:',
+};
+
+/** Every environment variable `loadConfig` reads; anything else in the environment is not configuration. */
+export const CONFIG_VARIABLES = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'EMBEDDED_POSTGRES_PORT',
+  'EMBEDDED_POSTGRES_SYSTEM_DIR',
+  'EVENT_STORE',
+  'EVENTSTORE_CONNECTION_STRING',
+  'LOG_LEVEL',
+  'BODY_LIMIT_BYTES',
+  'DATABASE_POOL_SIZE',
+  'STATE_CACHE_MB',
+  'APPEND_CONCURRENCY',
+  'SSE_HEARTBEAT_MS',
+  'REQUEST_TIMEOUT_MS',
+  'HEADERS_TIMEOUT_MS',
+  'KEEP_ALIVE_TIMEOUT_MS',
+  'MAX_CONNECTIONS',
+] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -70,6 +117,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
     maxConnections: read.integer('MAX_CONNECTIONS', 10_000, 1, 1_000_000),
   };
+  // Read whatever the backend, so that the variable is always known; required and used only with EventStoreDB.
+  const connectionString = read.eventStoreConnectionString('EVENTSTORE_CONNECTION_STRING');
+  if (config.eventStore === 'eventstoredb') {
+    if (connectionString.problem !== undefined) problems.push(connectionString.problem);
+    else config.eventStoreConnectionString = connectionString.value;
+  }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push(
       `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
@@ -117,6 +170,27 @@ class Reader {
       return fallback;
     }
     return value as T;
+  }
+
+  /** Checks the scheme and that hosts follow it; the client parses the options itself. */
+  eventStoreConnectionString(name: string): { value?: string; problem?: string } {
+    const value = this.raw(name);
+    const expected =
+      'expected esdb://host:2113?tls=false (one node) or esdb+discover://host1:2113,host2:2113,host3:2113 ' +
+      '(a cluster); kurrentdb:// and kurrentdb+discover:// are accepted too';
+    if (value === undefined)
+      return { problem: `${name}: required with EVENT_STORE=eventstoredb; ${expected}` };
+    const match = /^([a-z+]+:)\/\/(?:[^@/?]+@)?([^/?]*)(\/?(?:\?.*)?)$/i.exec(value);
+    const scheme = match?.[1] === undefined ? undefined : EVENTSTORE_SCHEMES[match[1].toLowerCase()];
+    const hosts = match?.[2]?.split(',') ?? [];
+    const valid =
+      scheme !== undefined &&
+      hosts.length > 0 &&
+      hosts.every((host) => /^(?:\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i.test(host));
+    // The value may hold credentials: only its scheme is repeated.
+    const got = /^[^:/]*:\/\//.exec(value)?.[0] ?? 'no scheme';
+    if (!match || !valid) return { problem: `${name}: ${expected}, got ${got}…` };
+    return { value: `${scheme}//${value.slice(match[1]!.length + 2)}` };
   }
 
   url(name: string, protocols: readonly string[]): string | undefined {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has defaults that run the service on the embedded PostgreSQL', () => {
@@ -41,7 +41,6 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x/y'],
     ['DATABASE_URL', 'not a url'],
     ['EVENT_STORE', 'kafka'],
-    ['EVENT_STORE', 'eventstoredb'],
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT_BYTES', '-1'],
     ['APPEND_CONCURRENCY', '0'],
@@ -92,5 +91,87 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000' })).toThrow(
       /HEADERS_TIMEOUT_MS .* must not exceed REQUEST_TIMEOUT_MS/,
     );
+  });
+
+  describe('the EventStoreDB backend', () => {
+    const withStore = (connectionString?: string) =>
+      loadConfig({
+        EVENT_STORE: 'eventstoredb',
+        ...(connectionString === undefined ? {} : { EVENTSTORE_CONNECTION_STRING: connectionString }),
+      });
+
+    it.each([
+      'esdb://kurrentdb:2113?tls=false',
+      'esdb://localhost:2113',
+      'esdb://admin:changeit@127.0.0.1:2113?tls=true&tlsVerifyCert=false',
+      'esdb+discover://node1:2113,node2:2113,node3:2113?tls=false',
+      'esdb+discover://cluster.example.test:2113?nodePreference=leader',
+      'esdb://[::1]:2113/?tls=false',
+    ])('takes %s as it is', (connectionString) => {
+      expect(withStore(connectionString)).toMatchObject({
+        eventStore: 'eventstoredb',
+        eventStoreConnectionString: connectionString,
+      });
+    });
+
+    it.each([
+      ['kurrentdb://kurrentdb:2113?tls=false', 'esdb://kurrentdb:2113?tls=false'],
+      ['kurrentdb+discover://a:2113,b:2113,c:2113', 'esdb+discover://a:2113,b:2113,c:2113'],
+      ['KurrentDB://a:2113', 'esdb://a:2113'],
+    ])('takes %s in the spelling the client speaks, %s', (given, stored) => {
+      expect(withStore(given).eventStoreConnectionString).toBe(stored);
+    });
+
+    it('requires a connection string, naming the variable', () => {
+      expect(() => withStore()).toThrow(ConfigError);
+      expect(() => withStore()).toThrow(
+        /EVENTSTORE_CONNECTION_STRING: required with EVENT_STORE=eventstoredb/,
+      );
+      expect(() => withStore('   ')).toThrow(/EVENTSTORE_CONNECTION_STRING: required/);
+    });
+
+    it.each([
+      'http://kurrentdb:2113',
+      'postgres://u:p@db:5432/log',
+      'kurrentdb:2113',
+      'esdb://',
+      'esdb://a b:2113',
+      'esdb://a:2113,,b:2113',
+      'esdb+discover://node1:port',
+      'tcp://admin:changeit@localhost:1113',
+    ])('rejects %s, naming the variable', (connectionString) => {
+      expect(() => withStore(connectionString)).toThrow(ConfigError);
+      expect(() => withStore(connectionString)).toThrow(/EVENTSTORE_CONNECTION_STRING: expected esdb:\/\//);
+    });
+
+    it('does not repeat credentials from a rejected connection string', () => {
+      expect(() => withStore('tcp://admin:secret-password@localhost:1113')).toThrow(/got tcp:\/\/…/);
+      expect(() => withStore('tcp://admin:secret-password@localhost:1113')).not.toThrow(/secret-password/);
+    });
+
+    it('ignores the connection string on the PostgreSQL backend', () => {
+      const config = loadConfig({ EVENTSTORE_CONNECTION_STRING: 'not even a URL' });
+      expect(config.eventStore).toBe('postgres');
+      expect(config.eventStoreConnectionString).toBeUndefined();
+    });
+  });
+
+  it('lists in CONFIG_VARIABLES exactly the variables it reads', () => {
+    const readBy = (base: Record<string, string>) => {
+      const names = new Set<string>();
+      const env = new Proxy(base, {
+        get: (target, name) => {
+          if (typeof name === 'string') names.add(name);
+          return target[name as string];
+        },
+      });
+      loadConfig(env);
+      return names;
+    };
+    const read = new Set([
+      ...readBy({}),
+      ...readBy({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://a:2113' }),
+    ]);
+    expect([...read].sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 });
