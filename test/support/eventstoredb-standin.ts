@@ -56,6 +56,7 @@ export class EventStoreDbStandIn {
   private readonly streams = new Map<string, Stream>();
   private nextPosition: bigint;
   private port = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
   /** Appends the stand-in answered (tests of concurrency look at the most in flight). */
   appendsInFlight = 0;
   maxAppendsInFlight = 0;
@@ -90,6 +91,7 @@ export class EventStoreDbStandIn {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     this.server.forceShutdown();
   }
@@ -184,7 +186,8 @@ export class EventStoreDbStandIn {
     call.on('end', () => {
       this.appendsInFlight++;
       this.maxAppendsInFlight = Math.max(this.maxAppendsInFlight, this.appendsInFlight);
-      setTimeout(() => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
         this.appendsInFlight--;
         if (!options) return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'no options' });
         const streamName = nameOf(options.getStreamIdentifier());
@@ -199,6 +202,7 @@ export class EventStoreDbStandIn {
         if (stream.tombstoned) return callback(streamDeleted(streamName));
         callback(null, this.decide(stream, streamName, expected, proposed));
       }, this.appendDelayMs);
+      this.timers.add(timer);
     });
   }
 
