@@ -13,6 +13,14 @@ async function main(): Promise<void> {
     console.error(error.message);
     process.exit(1);
   }
+  if (config.eventStore === 'eventstoredb') {
+    // The adapter exists; the projector and live updates still follow PostgreSQL notifications.
+    console.error(
+      'EVENT_STORE=eventstoredb: this version has the EventStoreDB event store adapter but not yet ' +
+        'the projector and live updates on it, so the service cannot run on it; use EVENT_STORE=postgres',
+    );
+    process.exit(1);
+  }
   const logger = new Logger('Main');
 
   let embedded: EmbeddedDatabase | undefined;

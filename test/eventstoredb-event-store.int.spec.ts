@@ -1,5 +1,8 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { loadConfig } from '../src/config/config.js';
+import { createEventStore } from '../src/event-store/event-store.module.js';
 import { EventStoreUnavailableError } from '../src/event-store/event-store.port.js';
 import {
   EventStoreDbEventStore,
@@ -13,6 +16,25 @@ import { freePort } from './support/ports.js';
 /** What the EventStoreDB adapter does beyond the contract, through the real client and the stand-in. */
 describe('EventStoreDB adapter', () => {
   const stream = () => `conversation-${randomUUID()}`;
+
+  it('EVENT_STORE=eventstoredb selects it, with the connection string and APPEND_CONCURRENCY', async () => {
+    const standIn = await EventStoreDbStandIn.start();
+    const config = loadConfig({
+      EVENT_STORE: 'eventstoredb',
+      EVENTSTORE_CONNECTION_STRING: standIn.connectionString,
+      APPEND_CONCURRENCY: '2',
+    });
+    const store = createEventStore(undefined as unknown as pg.Pool, config);
+    try {
+      expect(store).toBeInstanceOf(EventStoreDbEventStore);
+      const name = stream();
+      await store.append(name, [event()], 'no_stream');
+      expect(await store.streamRevision(name)).toBe(0n);
+    } finally {
+      await store.close();
+      await standIn.stop();
+    }
+  });
 
   describe('positions', () => {
     it('commit/prepare positions beyond 2^53 round-trip without loss and resume exactly', async () => {

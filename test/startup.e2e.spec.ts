@@ -27,6 +27,16 @@ describe('start-up', () => {
     expect(output).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it('EVENT_STORE=eventstoredb is refused for now with a message saying why', async () => {
+    const { code, output } = await run({
+      EVENT_STORE: 'eventstoredb',
+      EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false',
+    });
+    expect(code).not.toBe(0);
+    expect(output).toContain('EVENT_STORE=eventstoredb');
+    expect(output).toContain('projector');
+  });
+
   it('two instances starting together on a new database both come up, migrated once', async () => {
     const url = await createTestDatabase('startup');
     const [a, b] = await Promise.all([

@@ -2,8 +2,8 @@ import { SYSTEM_DIR } from '../database/postgres-binaries.js';
 
 /** Typed configuration, read once from the environment and validated at start-up. */
 
-/** The event store backends this version has: PostgreSQL only. */
-export type EventStoreKind = 'postgres';
+/** The event store backends: PostgreSQL, or EventStoreDB / KurrentDB (the log only, see README). */
+export type EventStoreKind = 'postgres' | 'eventstoredb';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface Config {
@@ -16,6 +16,8 @@ export interface Config {
   /** As root: where the embedded PostgreSQL's binaries and data go when "postgres" cannot reach them. */
   embeddedPostgresSystemDir: string;
   eventStore: EventStoreKind;
+  /** EventStoreDB / KurrentDB connection string; set exactly when `eventStore` is 'eventstoredb'. */
+  eventStoreConnectionString?: string;
   logLevel: LogLevel;
   bodyLimitBytes: number;
   databasePoolSize: number;
@@ -46,7 +48,10 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-const EVENT_STORES: readonly EventStoreKind[] = ['postgres'];
+const EVENT_STORES: readonly EventStoreKind[] = ['postgres', 'eventstoredb'];
+/** A scheme, one host or a comma-separated list of gossip seeds (host[:port]), settings in a query. */
+const EVENTSTORE_CONNECTION_STRING =
+  /^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\/([^@/?#\s]+@)?[\w.-]+(:\d{1,5})?(,[\w.-]+(:\d{1,5})?)*\/?(\?[^#\s]*)?$/;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -70,6 +75,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
     maxConnections: read.integer('MAX_CONNECTIONS', 10_000, 1, 1_000_000),
   };
+  if (config.eventStore === 'eventstoredb') {
+    const connectionString = read.string('EVENTSTORE_CONNECTION_STRING', '');
+    if (EVENTSTORE_CONNECTION_STRING.test(connectionString)) {
+      config.eventStoreConnectionString = connectionString;
+    } else {
+      problems.push(
+        'EVENTSTORE_CONNECTION_STRING: expected an esdb://, esdb+discover:// or kurrentdb:// connection string with EVENT_STORE=eventstoredb' +
+          (connectionString ? '' : ' (it is not set)'),
+      );
+    }
+  }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push(
       `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
