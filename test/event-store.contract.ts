@@ -25,6 +25,12 @@ export interface ContractSubject {
   /** Opens a long transaction that writes something else; resolves to its end. */
   unrelatedTransaction?(): Promise<() => Promise<void>>;
   cleanup(): Promise<void>;
+  /**
+   * `unique` (the default): an event id already stored is refused with DuplicateEventIdError.
+   * `idempotent` (EventStoreDB): ids are no unique key; appending the same events again at the
+   * same expected revision succeeds without writing them twice.
+   */
+  eventIds?: 'unique' | 'idempotent';
   /** A store of this adapter configured to reach a server that is not there. */
   unreachable?(): Promise<{ store: EventStore; cleanup(): Promise<void> }>;
 }
@@ -190,6 +196,7 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
       });
 
       it('stores none of them when one event id is already stored', async () => {
+        if (s.eventIds === 'idempotent') return;
         const name = stream();
         const existing = event();
         await store.append(name, [existing], 'no_stream');
@@ -197,6 +204,16 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
         expect(error).toBeInstanceOf(DuplicateEventIdError);
         expect(await store.readStream(name)).toHaveLength(1);
         expect(await store.streamRevision(name)).toBe(0n);
+      });
+
+      it('appending the same events again at the same expected revision writes them once', async () => {
+        if (s.eventIds !== 'idempotent') return;
+        const name = stream();
+        const batch = [event(), event()];
+        const first = await store.append(name, batch, 'no_stream');
+        const again = await store.append(name, batch, 'no_stream');
+        expect(again.nextExpectedRevision).toBe(first.nextExpectedRevision);
+        expect((await store.readStream(name)).map((e) => e.id)).toEqual(batch.map((e) => e.id));
       });
 
       it('a failing append does not take concurrent appends down with it', async () => {
@@ -209,8 +226,10 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
           ...Array.from({ length: 8 }, () => store.append(other, [event()], 'any')),
           store.append(name, [event()], 5n),
         ]);
-        expect(rejected).toHaveLength(2);
+        // Idempotent ids: re-appending the stored event with `any` is a success, not a failure.
+        expect(rejected).toHaveLength(s.eventIds === 'idempotent' ? 1 : 2);
         expect(await store.readStream(other)).toHaveLength(8);
+        expect(await store.readStream(name)).toHaveLength(1);
       });
     });
 

@@ -53,6 +53,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
   });
 
+  it('takes EventStoreDB with its connection string, a single node or a cluster', () => {
+    for (const url of [
+      'esdb://localhost:2113?tls=false',
+      'esdb+discover://a:2113,b:2113,c:2113',
+      'kurrentdb://k:2113',
+    ]) {
+      expect(loadConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: url })).toMatchObject({
+        eventStore: 'eventstoredb',
+        eventStoreConnectionString: url,
+      });
+    }
+  });
+
+  it.each([undefined, 'postgres://db/log', 'not a url'])(
+    'refuses EVENT_STORE=eventstoredb with EVENTSTORE_CONNECTION_STRING=%s, naming the variable',
+    (url) => {
+      const env = {
+        EVENT_STORE: 'eventstoredb',
+        ...(url === undefined ? {} : { EVENTSTORE_CONNECTION_STRING: url }),
+      };
+      expect(() => loadConfig(env)).toThrow(/EVENTSTORE_CONNECTION_STRING:/);
+    },
+  );
+
   it('lists every problem at once', () => {
     const error = (() => {
       try {

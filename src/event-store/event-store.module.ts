@@ -5,6 +5,7 @@ import { type Config } from '../config/config.js';
 import { PG_POOL } from '../database/database.module.js';
 import { migrate } from '../database/migrations.js';
 import { EVENT_STORE, type EventStore } from './event-store.port.js';
+import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.js';
 import { EVENT_STORE_MIGRATIONS } from './postgres/event-store.schema.js';
 import { PostgresEventStore } from './postgres/postgres-event-store.js';
 
@@ -14,8 +15,7 @@ import { PostgresEventStore } from './postgres/postgres-event-store.js';
     {
       provide: EVENT_STORE,
       inject: [PG_POOL, CONFIG],
-      useFactory: (pool: pg.Pool, config: Config) =>
-        new PostgresEventStore(pool, { maxConcurrentAppends: config.appendConcurrency }),
+      useFactory: (pool: pg.Pool, config: Config): EventStore => createEventStore(pool, config),
     },
   ],
   exports: [EVENT_STORE],
@@ -33,4 +33,18 @@ export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
   }
+}
+
+/**
+ * The adapter EVENT_STORE selects. APPEND_CONCURRENCY bounds the appends in flight on both: on
+ * PostgreSQL, group-commit transactions; on EventStoreDB, appends to different streams.
+ */
+export function createEventStore(pool: pg.Pool, config: Config): EventStore {
+  if (config.eventStore === 'eventstoredb') {
+    if (!config.eventStoreConnectionString) throw new Error('EVENTSTORE_CONNECTION_STRING is not set');
+    return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString, {
+      maxConcurrentAppends: config.appendConcurrency,
+    });
+  }
+  return new PostgresEventStore(pool, { maxConcurrentAppends: config.appendConcurrency });
 }

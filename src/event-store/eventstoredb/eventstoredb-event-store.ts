@@ -1,0 +1,353 @@
+import {
+  ANY,
+  type AllStreamResolvedEvent,
+  BACKWARDS,
+  CancelledError,
+  DeadlineExceededError,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  jsonEvent,
+  NO_STREAM,
+  NotLeaderError,
+  type Position,
+  type ResolvedEvent,
+  START,
+  STREAM_EXISTS,
+  StreamDeletedError,
+  StreamNotFoundError,
+  TimeoutError,
+  UnavailableError,
+  WrongExpectedVersionError as ClientWrongExpectedVersionError,
+} from '@eventstore/db-client';
+import {
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  EventStoreUnavailableError,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  WrongExpectedVersionError,
+} from '../event-store.port.js';
+import { Semaphore } from './semaphore.js';
+
+export interface EventStoreDbEventStoreOptions {
+  /** Appends in flight at once (each to its own stream, as the command processor sends them). */
+  maxConcurrentAppends?: number;
+  /**
+   * Deadline of every call. The client applies its `defaultDeadline` to appends but none to
+   * reads; this adapter gives reads the same one, so an unreachable store never hangs a reader.
+   * Defaults to the connection string's `defaultDeadline`, else the client's 10 s.
+   */
+  deadlineMs?: number;
+}
+
+const CLIENT_DEFAULT_DEADLINE_MS = 10_000;
+const MAX_UINT64 = 2n ** 64n - 1n;
+
+/**
+ * EventStoreDB / KurrentDB adapter, through `@eventstore/db-client`.
+ *
+ * - Expected revisions map one to one onto the client's (`any`, `no_stream`, `stream_exists`,
+ *   an exact revision). A refusal becomes the port's WrongExpectedVersionError with the actual
+ *   revision the server reported (-1n when the stream does not exist).
+ * - Event ids are not a unique key of the log here: the server treats appending the same event
+ *   ids again at the same expected revision as an idempotent success (its documented behaviour),
+ *   and never answers DuplicateEventIdError.
+ * - A missing stream reads as empty at revision -1. A deleted or tombstoned stream does too (the
+ *   port has no notion of deletion and the service never deletes); appending to a tombstoned
+ *   stream rejects with the client's StreamDeletedError, unchanged.
+ * - Positions are the log's commit and prepare positions, unsigned 64-bit, carried as bigints
+ *   and written into the port's opaque string as `<commit>/<prepare>`, so nothing is lost beyond
+ *   2^53. `$all` is ordered by commit, so a reader resuming from a checkpoint never skips.
+ * - The port's global log leaves out the server's own streams and events (names and types that
+ *   start with `$`). Client 6.2 offers server-side filters only on subscriptions, so readAll
+ *   filters as it reads and keeps reading until it has a page or reaches the end.
+ * - Connection settings (TLS, keepalive interval and timeout, default deadline, node preference,
+ *   discovery over gossip seeds) come from the connection string, parsed by the client.
+ * - A call the store could not serve in time (unavailable, deadline exceeded, cancelled, a
+ *   server-side timeout) becomes EventStoreUnavailableError. For an append it is `outcomeUnknown`
+ *   unless the connection was never made (nothing was sent).
+ */
+export class EventStoreDbEventStore implements EventStore {
+  private readonly appends: Semaphore;
+  private readonly deadlineMs: number;
+  private closed = false;
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    options: EventStoreDbEventStoreOptions = {},
+  ) {
+    this.appends = new Semaphore(options.maxConcurrentAppends ?? 8);
+    this.deadlineMs = options.deadlineMs ?? CLIENT_DEFAULT_DEADLINE_MS;
+  }
+
+  /** Connects lazily: nothing is dialled before the first call. */
+  static fromConnectionString(
+    connectionString: string,
+    options: EventStoreDbEventStoreOptions = {},
+  ): EventStoreDbEventStore {
+    const client = EventStoreDBClient.connectionString(connectionString);
+    return new EventStoreDbEventStore(client, {
+      ...options,
+      deadlineMs: options.deadlineMs ?? deadlineOf(connectionString),
+    });
+  }
+
+  async append(
+    streamName: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    if (typeof expected === 'bigint' && expected < 0n) {
+      throw new RangeError(`Expected revision must be >= 0, got ${expected}`);
+    }
+    if (events.length === 0) return this.checkOnly(streamName, expected);
+    const proposed = events.map((event) =>
+      jsonEvent({
+        id: event.id,
+        type: event.type,
+        data: event.data as never,
+        metadata: event.metadata as unknown as Record<string, unknown>,
+      }),
+    );
+    return this.appends.run(async () => {
+      try {
+        const result = await this.client.appendToStream(streamName, proposed, {
+          expectedRevision: toClientExpected(expected),
+          deadline: this.deadlineMs,
+        });
+        return {
+          nextExpectedRevision: result.nextExpectedRevision,
+          position: result.position ? formatPosition(result.position) : formatPosition(ZERO),
+        };
+      } catch (error) {
+        if (error instanceof ClientWrongExpectedVersionError) {
+          const actual = error.actualVersion;
+          throw new WrongExpectedVersionError(
+            streamName,
+            expected,
+            typeof actual === 'bigint' ? actual : -1n,
+          );
+        }
+        if (isUnavailable(error)) {
+          const unsent = neverConnected(error);
+          throw new EventStoreUnavailableError(
+            unsent
+              ? 'event store unreachable; nothing was appended'
+              : 'the event store connection failed during an append',
+            { cause: error, operation: 'append', outcomeUnknown: !unsent },
+          );
+        }
+        throw error;
+      }
+    });
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    if (options.maxCount === 0) return [];
+    const backwards = options.direction === 'backwards';
+    const resolved = await this.read(() =>
+      this.client.readStream(streamName, {
+        direction: backwards ? BACKWARDS : FORWARDS,
+        fromRevision: options.fromRevision ?? (backwards ? END : START),
+        maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
+        deadline: this.deadlineMs,
+      }),
+    );
+    return resolved.flatMap((event) => {
+      const recorded = toRecordedEvent(event);
+      return recorded ? [recorded] : [];
+    });
+  }
+
+  async streamRevision(streamName: string): Promise<bigint> {
+    const [last] = await this.readStream(streamName, { direction: 'backwards', maxCount: 1 });
+    return last?.revision ?? -1n;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
+    const maxCount = options.maxCount ?? 1000;
+    const after = options.after === undefined ? undefined : parsePosition(options.after);
+    const events: RecordedEvent[] = [];
+    let from: Position | undefined = after;
+    let checkpoint = options.after;
+    while (events.length < maxCount) {
+      // Reading from a position includes the event at it: ask for one more and skip it.
+      const want = maxCount - events.length + (from ? 1 : 0);
+      const page = await this.read(() =>
+        this.client.readAll({
+          direction: FORWARDS,
+          fromPosition: from ?? START,
+          maxCount: want,
+          deadline: this.deadlineMs,
+        }),
+      );
+      let fresh = 0;
+      for (const resolved of page) {
+        const position = resolved.event?.position;
+        if (!position || (from && samePosition(position, from))) continue;
+        fresh++;
+        from = position;
+        checkpoint = formatPosition(position);
+        const recorded = isSystem(resolved) ? undefined : toRecordedEvent(resolved);
+        if (recorded) events.push(recorded);
+        if (events.length === maxCount) break;
+      }
+      if (fresh === 0 || page.length < want) break;
+    }
+    // Past server events only, the checkpoint still moves on: resuming from it skips nothing ours.
+    return { events, checkpoint };
+  }
+
+  async countAfter(position: string | undefined, cap: number): Promise<number> {
+    if (cap <= 0) return 0;
+    return (await this.readAll({ after: position, maxCount: cap })).events.length;
+  }
+
+  async ping(): Promise<void> {
+    await this.read(() =>
+      this.client.readAll({
+        direction: BACKWARDS,
+        fromPosition: END,
+        maxCount: 1,
+        deadline: this.deadlineMs,
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.appends.drain();
+    await this.client.dispose();
+  }
+
+  private async checkOnly(streamName: string, expected: ExpectedRevision): Promise<AppendResult> {
+    const actual = await this.streamRevision(streamName).catch((error: unknown) => {
+      if (!(error instanceof EventStoreUnavailableError)) throw error;
+      throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
+        cause: error.cause,
+        operation: 'append',
+      });
+    });
+    const satisfied =
+      expected === 'any' ||
+      (expected === 'no_stream' && actual === -1n) ||
+      (expected === 'stream_exists' && actual >= 0n) ||
+      expected === actual;
+    if (!satisfied) throw new WrongExpectedVersionError(streamName, expected, actual);
+    return { nextExpectedRevision: actual, position: formatPosition(ZERO) };
+  }
+
+  /**
+   * Collects a read. A missing or deleted stream is empty. A read the store cannot serve is
+   * tried once more when the client says it reconnects for it (unavailable, not the leader),
+   * then becomes the port's "unavailable".
+   */
+  private async read<E extends ResolvedEvent>(open: () => AsyncIterable<E>): Promise<E[]> {
+    for (let attempt = 1; ; attempt++) {
+      const events: E[] = [];
+      try {
+        for await (const event of open()) events.push(event);
+        return events;
+      } catch (error) {
+        if (error instanceof StreamNotFoundError || error instanceof StreamDeletedError) return [];
+        const retry = attempt === 1 && (error instanceof NotLeaderError || error instanceof UnavailableError);
+        if (retry && !neverConnected(error)) continue;
+        if (!isUnavailable(error)) throw error;
+        throw new EventStoreUnavailableError('event store unreachable', { cause: error, operation: 'read' });
+      }
+    }
+  }
+}
+
+const ZERO: Position = { commit: 0n, prepare: 0n };
+
+function toClientExpected(
+  expected: ExpectedRevision,
+): typeof ANY | typeof NO_STREAM | typeof STREAM_EXISTS | bigint {
+  switch (expected) {
+    case 'any':
+      return ANY;
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    default:
+      return expected;
+  }
+}
+
+function isSystem(resolved: AllStreamResolvedEvent): boolean {
+  const event = resolved.event;
+  return !event || event.streamId.startsWith('$') || event.type.startsWith('$');
+}
+
+function toRecordedEvent(resolved: ResolvedEvent): RecordedEvent | undefined {
+  const event = resolved.event;
+  if (!event) return undefined;
+  return {
+    id: event.id,
+    streamName: event.streamId,
+    revision: event.revision,
+    type: event.type,
+    data: event.data,
+    metadata: (event.metadata ?? {}) as unknown as EventMetadata,
+    createdAt: event.created instanceof Date ? event.created : new Date(event.created),
+    position: event.position ? formatPosition(event.position) : formatPosition(ZERO),
+  };
+}
+
+/** `<commit>/<prepare>`, both unsigned 64-bit decimals. */
+export function formatPosition(position: Position): string {
+  return `${position.commit}/${position.prepare}`;
+}
+
+export function parsePosition(position: string): Position {
+  const match = /^(\d{1,20})\/(\d{1,20})$/.exec(position);
+  const commit = match?.[1] === undefined ? undefined : BigInt(match[1]);
+  const prepare = match?.[2] === undefined ? undefined : BigInt(match[2]);
+  if (commit === undefined || prepare === undefined || commit > MAX_UINT64 || prepare > MAX_UINT64) {
+    throw new RangeError(`Not a position of this event store: ${position}`);
+  }
+  return { commit, prepare };
+}
+
+function samePosition(a: Position, b: Position): boolean {
+  return a.commit === b.commit && a.prepare === b.prepare;
+}
+
+/** Errors the client documents for a call the store could not serve (or serve in time). */
+function isUnavailable(error: unknown): boolean {
+  if (
+    error instanceof UnavailableError ||
+    error instanceof DeadlineExceededError ||
+    error instanceof CancelledError ||
+    error instanceof TimeoutError ||
+    error instanceof NotLeaderError
+  ) {
+    return true;
+  }
+  // A gRPC status the client passed on unconverted (while discovering or fetching features).
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 1 || code === 4 || code === 14;
+}
+
+/** The channel never connected: no request can have reached the server. */
+function neverConnected(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return (
+    (error instanceof UnavailableError || (error as { code?: unknown } | null)?.code === 14) &&
+    /No connection established|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(message)
+  );
+}
+
+function deadlineOf(connectionString: string): number | undefined {
+  const match = /[?&]defaultDeadline=(\d+)/i.exec(connectionString);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
