@@ -61,7 +61,8 @@ describe('loadConfig', () => {
     ]) {
       expect(loadConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: url })).toMatchObject({
         eventStore: 'eventstoredb',
-        eventStoreConnectionString: url,
+        // The client speaks the esdb spelling of kurrentdb's scheme.
+        eventStoreConnectionString: url.replace(/^kurrentdb/, 'esdb'),
       });
     }
   });

@@ -34,6 +34,7 @@ import {
   WrongExpectedVersionError,
 } from '../event-store.port.js';
 import { Semaphore } from './semaphore.js';
+import { checkExpectedRevision } from '../expected-revision.js';
 
 export interface EventStoreDbEventStoreOptions {
   /** Appends in flight at once (each to its own stream, as the command processor sends them). */
@@ -106,7 +107,7 @@ export class EventStoreDbEventStore implements EventStore {
     if (typeof expected === 'bigint' && expected < 0n) {
       throw new RangeError(`Expected revision must be >= 0, got ${expected}`);
     }
-    if (events.length === 0) return this.checkOnly(streamName, expected);
+    if (events.length === 0) return checkExpectedRevision(this, streamName, expected, formatPosition(ZERO));
     const proposed = events.map((event) =>
       jsonEvent({
         id: event.id,
@@ -225,23 +226,6 @@ export class EventStoreDbEventStore implements EventStore {
     this.closed = true;
     await this.appends.drain();
     await this.client.dispose();
-  }
-
-  private async checkOnly(streamName: string, expected: ExpectedRevision): Promise<AppendResult> {
-    const actual = await this.streamRevision(streamName).catch((error: unknown) => {
-      if (!(error instanceof EventStoreUnavailableError)) throw error;
-      throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
-        cause: error.cause,
-        operation: 'append',
-      });
-    });
-    const satisfied =
-      expected === 'any' ||
-      (expected === 'no_stream' && actual === -1n) ||
-      (expected === 'stream_exists' && actual >= 0n) ||
-      expected === actual;
-    if (!satisfied) throw new WrongExpectedVersionError(streamName, expected, actual);
-    return { nextExpectedRevision: actual, position: formatPosition(ZERO) };
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../event-store.port.js';
+import { meetsExpectedRevision } from '../expected-revision.js';
 
 /**
  * The event store in one process's memory, with the PostgreSQL adapter's semantics (the same
@@ -32,7 +33,8 @@ export class InMemoryEventStore implements EventStore {
     }
     const stream = this.streams.get(streamName) ?? [];
     const actual = BigInt(stream.length - 1);
-    if (!satisfies(expected, actual)) throw new WrongExpectedVersionError(streamName, expected, actual);
+    if (!meetsExpectedRevision(expected, actual))
+      throw new WrongExpectedVersionError(streamName, expected, actual);
     const ids = events.map((event) => event.id);
     const duplicates = ids.filter((id, i) => this.ids.has(id) || ids.indexOf(id) !== i);
     if (duplicates.length > 0) throw new DuplicateEventIdError(duplicates);
@@ -91,19 +93,6 @@ export class InMemoryEventStore implements EventStore {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
-}
-
-function satisfies(expected: ExpectedRevision, actual: bigint): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1n;
-    case 'stream_exists':
-      return actual >= 0n;
-    default:
-      return expected === actual;
-  }
 }
 
 /** The index in the log of the first event after a position. */

@@ -17,6 +17,7 @@ import { APPEND_LOCK_CLASS } from '../../database/advisory-locks.js';
 import { isConnectionFailure, retryOnConflict } from '../../database/pg-errors.js';
 import { AppendBatcher, type PendingAppend } from './append-batcher.js';
 import { EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS } from './event-store.schema.js';
+import { checkExpectedRevision } from '../expected-revision.js';
 
 interface EventRow {
   global_position: string;
@@ -71,7 +72,13 @@ export class PostgresEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    if (events.length === 0) return this.checkOnly(streamName, expected);
+    if (events.length === 0)
+      return checkExpectedRevision(
+        this,
+        streamName,
+        expected,
+        formatPosition(START.transactionId, START.globalPosition),
+      );
     return this.batcher.enqueue({ streamName, events, expected });
   }
 
@@ -152,26 +159,6 @@ export class PostgresEventStore implements EventStore {
 
   async close(): Promise<void> {
     await this.batcher.drain();
-  }
-
-  private async checkOnly(streamName: string, expected: ExpectedRevision): Promise<AppendResult> {
-    const actual = await this.streamRevision(streamName).catch((error: unknown) => {
-      if (!(error instanceof EventStoreUnavailableError)) throw error;
-      throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
-        cause: error.cause,
-        operation: 'append',
-      });
-    });
-    const satisfied =
-      expected === 'any' ||
-      (expected === 'no_stream' && actual === -1n) ||
-      (expected === 'stream_exists' && actual >= 0n) ||
-      expected === actual;
-    if (!satisfied) throw new WrongExpectedVersionError(streamName, expected, actual);
-    return {
-      nextExpectedRevision: actual,
-      position: formatPosition(START.transactionId, START.globalPosition),
-    };
   }
 
   private async flush(batch: PendingAppend[]): Promise<void> {

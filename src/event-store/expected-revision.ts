@@ -1,0 +1,39 @@
+import {
+  type AppendResult,
+  type EventStore,
+  EventStoreUnavailableError,
+  type ExpectedRevision,
+  WrongExpectedVersionError,
+} from './event-store.port.js';
+
+/** Whether a stream at revision `actual` (-1n: no stream) meets an expected revision. */
+export function meetsExpectedRevision(expected: ExpectedRevision, actual: bigint): boolean {
+  return (
+    expected === 'any' ||
+    (expected === 'no_stream' && actual === -1n) ||
+    (expected === 'stream_exists' && actual >= 0n) ||
+    expected === actual
+  );
+}
+
+/**
+ * An append of no events, as every adapter answers it: nothing is written, the expectation is
+ * checked against the stream's current revision, and an unreachable store means nothing was appended.
+ */
+export async function checkExpectedRevision(
+  store: Pick<EventStore, 'streamRevision'>,
+  streamName: string,
+  expected: ExpectedRevision,
+  position: string,
+): Promise<AppendResult> {
+  const actual = await store.streamRevision(streamName).catch((error: unknown) => {
+    if (!(error instanceof EventStoreUnavailableError)) throw error;
+    throw new EventStoreUnavailableError('event store unreachable; nothing was appended', {
+      cause: error.cause,
+      operation: 'append',
+    });
+  });
+  if (!meetsExpectedRevision(expected, actual))
+    throw new WrongExpectedVersionError(streamName, expected, actual);
+  return { nextExpectedRevision: actual, position };
+}
