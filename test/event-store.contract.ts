@@ -7,7 +7,10 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../src/event-store/event-store.port.js';
+import { CONVERSATION_STREAM_PREFIX } from '../src/conversation/conversation-stream.js';
 import { newEvent as event } from './support/events.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface DelayedAppend {
   /** Resolves once the events are written but not yet committed. */
@@ -245,6 +248,48 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
           await expect(unreachable.store.ping()).rejects.toBeInstanceOf(EventStoreUnavailableError);
         } finally {
           await unreachable.cleanup();
+        }
+      });
+    });
+
+    describe('watching appends', () => {
+      const conversation = () => `${CONVERSATION_STREAM_PREFIX}contract-${randomUUID()}`;
+
+      /** Appends to `name` until a report names it (the watch may take a moment to be in place). */
+      async function appendUntilReported(reports: (readonly string[] | '*')[], name: string): Promise<void> {
+        const deadline = Date.now() + 5_000;
+        while (!reports.some((report) => report !== '*' && report.includes(name))) {
+          if (Date.now() > deadline) throw new Error(`no report of ${name}: ${JSON.stringify(reports)}`);
+          await store.append(name, [event()], 'any');
+          await sleep(100);
+        }
+      }
+
+      it('reports an append to a conversation stream by its name', async () => {
+        const reports: (readonly string[] | '*')[] = [];
+        const watch = store.watchAppends((names) => reports.push(names));
+        try {
+          await appendUntilReported(reports, conversation());
+        } finally {
+          watch.close();
+        }
+      });
+
+      it('a closed watch reports nothing more, while another one still does', async () => {
+        const closedReports: (readonly string[] | '*')[] = [];
+        const openReports: (readonly string[] | '*')[] = [];
+        const closed = store.watchAppends((names) => closedReports.push(names));
+        const open = store.watchAppends((names) => openReports.push(names));
+        try {
+          await appendUntilReported(closedReports, conversation());
+          closed.close();
+          const before = closedReports.length;
+          await appendUntilReported(openReports, conversation());
+          await sleep(200);
+          expect(closedReports).toHaveLength(before);
+        } finally {
+          closed.close();
+          open.close();
         }
       });
     });

@@ -187,4 +187,92 @@ describe('EventStoreDB adapter', () => {
       }
     });
   });
+
+  describe('watching appends', () => {
+    const until = async (condition: () => boolean, what: string) => {
+      const deadline = Date.now() + 5_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+
+    it('one filtered subscription for all watchers: conversation streams only, batched per tick', async () => {
+      const standIn = await EventStoreDbStandIn.start();
+      const store = EventStoreDbEventStore.fromConnectionString(standIn.connectionString);
+      const reports: (readonly string[] | '*')[] = [];
+      const first = store.watchAppends((names) => reports.push(names));
+      const second = store.watchAppends(() => undefined);
+      try {
+        await until(() => standIn.subscriptions === 1, 'the subscription');
+        const [a, b] = [stream(), stream()];
+        await Promise.all([
+          store.append(`other-${randomUUID()}`, [event()], 'no_stream'),
+          store.append(a, [event(), event()], 'no_stream'),
+          store.append(b, [event()], 'no_stream'),
+        ]);
+        await until(() => reports.flat().includes(b) && reports.flat().includes(a), 'the report');
+        expect(reports.flat().every((name) => name.startsWith('conversation-'))).toBe(true);
+        expect(new Set(reports.flat()).size).toBe(reports.flat().length);
+        expect(standIn.subscriptions).toBe(1);
+        first.close();
+        expect(standIn.subscriptions).toBe(1);
+        second.close();
+        await until(() => standIn.subscriptions === 0, 'the unsubscribe');
+      } finally {
+        first.close();
+        second.close();
+        await store.close();
+        await standIn.stop();
+      }
+    });
+
+    it.each(['end', 'unavailable'] as const)(
+      'a subscription the server ends (%s) is reported, resubscribed from the end, and followed by "*"',
+      async (how) => {
+        const standIn = await EventStoreDbStandIn.start();
+        const store = EventStoreDbEventStore.fromConnectionString(standIn.connectionString);
+        const reports: (readonly string[] | '*')[] = [];
+        const errors: number[] = [];
+        let recovered = 0;
+        const watch = store.watchAppends((names) => reports.push(names), {
+          onError: (_error, retryInMs) => errors.push(retryInMs),
+          onRecovered: () => recovered++,
+        });
+        try {
+          await until(() => standIn.subscriptions === 1, 'the subscription');
+          standIn.endSubscriptions(how);
+          await until(() => recovered === 1, 'the resubscription');
+          expect(errors).toHaveLength(1);
+          expect(errors[0]).toBeLessThanOrEqual(250);
+          expect(reports).toContain('*');
+          const name = stream();
+          await store.append(name, [event()], 'no_stream');
+          await until(() => reports.flat().includes(name), 'the report after resubscribing');
+          expect(standIn.subscriptions).toBe(1);
+        } finally {
+          watch.close();
+          await store.close();
+          await standIn.stop();
+        }
+      },
+    );
+
+    it('an unreachable store is retried with a growing, capped pause', async () => {
+      const port = await freePort();
+      const store = EventStoreDbEventStore.fromConnectionString(`esdb://127.0.0.1:${port}?tls=false`);
+      const pauses: number[] = [];
+      const watch = store.watchAppends(() => undefined, {
+        onError: (_error, retryInMs) => pauses.push(retryInMs),
+      });
+      try {
+        await until(() => pauses.length >= 3, 'three failures');
+        expect(pauses[2]!).toBeLessThanOrEqual(1_000);
+        expect(Math.max(...pauses)).toBeLessThanOrEqual(5_000);
+      } finally {
+        watch.close();
+        await store.close();
+      }
+    });
+  });
 });

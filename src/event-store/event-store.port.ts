@@ -1,5 +1,5 @@
 /**
- * The event log behind one small interface. Every adapter (PostgreSQL in this version) passes
+ * The event log behind one small interface. Every adapter (PostgreSQL, EventStoreDB, in memory) passes
  * the same contract suite in test/event-store.contract.ts.
  */
 
@@ -69,9 +69,31 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
   /** How many events of the global log lie after a position (all when omitted), counting up to `cap`. */
   countAfter(position: string | undefined, cap: number): Promise<number>;
+  /**
+   * Calls `onAppended` after appends to conversation streams, by anyone writing to this store
+   * (any instance): the stream names, or `'*'` when they are not known (after the watch was
+   * interrupted, so that the caller catches up on everything). It is a wake-up, not a feed: the
+   * caller reads what changed. A watch that fails keeps retrying by itself and says so through
+   * `onError`, then `onRecovered`.
+   */
+  watchAppends(onAppended: AppendsListener, options?: WatchAppendsOptions): AppendWatch;
   /** Resolves once the store has answered a trivial read; rejects when it cannot (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export type AppendsListener = (streamNames: readonly string[] | '*') => void;
+
+export interface WatchAppendsOptions {
+  /** The watch failed and is retried after `retryInMs` (backing off); appends are not reported meanwhile. */
+  onError?(error: unknown, retryInMs: number): void;
+  /** The watch works again after an error (it has just reported `'*'`). */
+  onRecovered?(): void;
+}
+
+export interface AppendWatch {
+  /** Nothing is reported after this. */
+  close(): void;
 }
 
 export const EVENT_STORE = Symbol('EVENT_STORE');

@@ -13,8 +13,14 @@
  *   a missing stream answers StreamNotFound, a tombstoned one the `stream-deleted` error;
  * - Streams.Read of `$all`, forwards or backwards, from the start, the end or an (inclusive)
  *   position, with a stream-name or event-type filter (prefixes or regex); positions increase;
+ * - Streams.Read of `$all` in subscription mode (catch-up then live), from the start, the end or
+ *   an (exclusive) position, with the same filters: a `confirmation` first, then the stored events
+ *   after the start, `caughtUp`, then each event as it is appended. A filtered subscription also
+ *   gets a `checkpoint` every `checkpointInterval` × search window (32 by default) events it
+ *   looked at, and one when it has caught up;
  * - Streams.Tombstone.
- * Subscriptions and persistent subscriptions are not implemented.
+ * Stream subscriptions and persistent subscriptions are not implemented. Tests can end or fail
+ * the live subscriptions (endSubscriptions) to see a client resubscribe.
  */
 import * as grpc from '@grpc/grpc-js';
 import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
@@ -40,6 +46,14 @@ interface StoredEvent {
   prepare: bigint;
 }
 
+interface Subscriber {
+  call: grpc.ServerWritableStream<ReadReq, unknown>;
+  matches(event: StoredEvent): boolean;
+  /** Events looked at since the last checkpoint, and how many make one (0: not filtered). */
+  scanned: number;
+  checkpointEvery: number;
+}
+
 interface Stream {
   events: StoredEvent[];
   tombstoned: boolean;
@@ -57,6 +71,7 @@ export class EventStoreDbStandIn {
   private nextPosition: bigint;
   private port = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly subscribers = new Set<Subscriber>();
   /** Appends the stand-in answered (tests of concurrency look at the most in flight). */
   appendsInFlight = 0;
   maxAppendsInFlight = 0;
@@ -90,7 +105,25 @@ export class EventStoreDbStandIn {
     ]);
   }
 
+  /** Subscriptions open now. */
+  get subscriptions(): number {
+    return this.subscribers.size;
+  }
+
+  /**
+   * Ends every live subscription, as a server does when it drops a slow subscriber or leaves the
+   * cluster: cleanly (`end`) or with an error status (`unavailable`).
+   */
+  endSubscriptions(how: 'end' | 'unavailable' = 'end'): void {
+    for (const subscriber of [...this.subscribers]) {
+      this.subscribers.delete(subscriber);
+      if (how === 'end') subscriber.call.end();
+      else subscriber.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'subscription dropped' });
+    }
+  }
+
   async stop(): Promise<void> {
+    this.endSubscriptions();
     for (const timer of this.timers) clearTimeout(timer);
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     this.server.forceShutdown();
@@ -160,6 +193,7 @@ export class EventStoreDbStandIn {
       };
       stream.events.push(stored);
       this.log.push(stored);
+      for (const subscriber of this.subscribers) this.deliver(subscriber, stored);
     }
     return stream.events.at(-1);
   }
@@ -262,8 +296,15 @@ export class EventStoreDbStandIn {
 
   private read(call: grpc.ServerWritableStream<ReadReq, unknown>): void {
     const options = call.request.getOptions();
+    if (options?.hasSubscription() && options.getAll()) {
+      this.subscribe(call, options);
+      return;
+    }
     if (!options || options.hasSubscription()) {
-      call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'subscriptions are not implemented' });
+      call.emit('error', {
+        code: grpc.status.UNIMPLEMENTED,
+        details: 'stream subscriptions are not implemented',
+      });
       return;
     }
     const count = Number(BigInt(options.getCount()) > 2n ** 31n ? 2n ** 31n : BigInt(options.getCount()));
@@ -323,6 +364,68 @@ export class EventStoreDbStandIn {
     }
     for (const event of events) call.write(new ReadResp().setEvent(readEvent(event)));
     call.end();
+  }
+
+  private subscribe(
+    call: grpc.ServerWritableStream<ReadReq, unknown>,
+    options: InstanceType<typeof streamsPb.ReadReq.Options>,
+  ): void {
+    const all = options.getAll()!;
+    const filter = options.getFilter();
+    const subscriber: Subscriber = {
+      call,
+      matches: filterOf(options),
+      scanned: 0,
+      checkpointEvery: filter
+        ? Math.max(1, filter.getCheckpointintervalmultiplier() || 1) *
+          (filter.hasMax() ? filter.getMax() : 32)
+        : 0,
+    };
+    call.write(
+      new ReadResp().setConfirmation(
+        new ReadResp.SubscriptionConfirmation().setSubscriptionId(crypto.randomUUID()),
+      ),
+    );
+    // Catch-up: a subscription from a position starts after it (the event at it was seen already).
+    let from = this.log.length;
+    if (all.hasStart()) from = 0;
+    else if (all.hasPosition()) {
+      const commit = BigInt(all.getPosition()?.getCommitPosition() ?? '0');
+      const index = this.log.findIndex((event) => event.commit > commit);
+      from = index < 0 ? this.log.length : index;
+    }
+    for (const event of this.log.slice(from)) this.deliver(subscriber, event);
+    if (subscriber.checkpointEvery > 0) {
+      const last = this.log.at(-1);
+      const position = last ? last.commit : this.nextPosition;
+      call.write(
+        new ReadResp().setCheckpoint(
+          new ReadResp.Checkpoint()
+            .setCommitPosition(position.toString())
+            .setPreparePosition(position.toString()),
+        ),
+      );
+      subscriber.scanned = 0;
+    }
+    call.write(new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
+    this.subscribers.add(subscriber);
+    const forget = () => this.subscribers.delete(subscriber);
+    call.on('cancelled', forget);
+    call.on('close', forget);
+    call.on('error', forget);
+  }
+
+  private deliver(subscriber: Subscriber, event: StoredEvent): void {
+    if (subscriber.matches(event)) subscriber.call.write(new ReadResp().setEvent(readEvent(event)));
+    if (subscriber.checkpointEvery === 0 || ++subscriber.scanned < subscriber.checkpointEvery) return;
+    subscriber.scanned = 0;
+    subscriber.call.write(
+      new ReadResp().setCheckpoint(
+        new ReadResp.Checkpoint()
+          .setCommitPosition(event.commit.toString())
+          .setPreparePosition(event.prepare.toString()),
+      ),
+    );
   }
 
   private tombstone(

@@ -1,6 +1,7 @@
 import {
   ANY,
   type AllStreamResolvedEvent,
+  type AllStreamSubscription,
   BACKWARDS,
   CancelledError,
   DeadlineExceededError,
@@ -16,12 +17,15 @@ import {
   STREAM_EXISTS,
   StreamDeletedError,
   StreamNotFoundError,
+  streamNameFilter,
   TimeoutError,
   UnavailableError,
   WrongExpectedVersionError as ClientWrongExpectedVersionError,
 } from '@eventstore/db-client';
 import {
   type AppendResult,
+  type AppendsListener,
+  type AppendWatch,
   type EventMetadata,
   type EventStore,
   EventStoreUnavailableError,
@@ -31,8 +35,10 @@ import {
   type ReadAllResult,
   type ReadStreamOptions,
   type RecordedEvent,
+  type WatchAppendsOptions,
   WrongExpectedVersionError,
 } from '../event-store.port.js';
+import { CONVERSATION_STREAM_PREFIX } from '../../conversation/conversation-stream.js';
 import { Semaphore } from './semaphore.js';
 import { checkExpectedRevision } from '../expected-revision.js';
 
@@ -48,6 +54,14 @@ export interface EventStoreDbEventStoreOptions {
 }
 
 const CLIENT_DEFAULT_DEADLINE_MS = 10_000;
+/** The append watch's first pause before resubscribing; it doubles on each failure, up to the cap. */
+const WATCH_RETRY_FIRST_MS = 250;
+const WATCH_RETRY_MAX_MS = 5_000;
+
+interface Watcher {
+  onAppended: AppendsListener;
+  options: WatchAppendsOptions;
+}
 const MAX_UINT64 = 2n ** 64n - 1n;
 
 /**
@@ -78,6 +92,11 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly appends: Semaphore;
   private readonly deadlineMs: number;
   private closed = false;
+  private readonly watchers = new Set<Watcher>();
+  private subscription: AllStreamSubscription | undefined;
+  private resubscribeTimer: NodeJS.Timeout | undefined;
+  private watchFailures = 0;
+  private readonly appended = new Set<string>();
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -210,6 +229,24 @@ export class EventStoreDbEventStore implements EventStore {
     return (await this.readAll({ after: position, maxCount: cap })).events.length;
   }
 
+  /**
+   * One subscription to `$all` for all of this store's watchers, from the end, filtered by the
+   * server to conversation streams; the events of one tick are reported together. The client does
+   * not resubscribe by itself: on an error or an end, it waits (doubling, capped, jittered),
+   * subscribes again from the end and reports `'*'` once confirmed, for what the gap hid.
+   */
+  watchAppends(onAppended: AppendsListener, options: WatchAppendsOptions = {}): AppendWatch {
+    const watcher: Watcher = { onAppended, options };
+    this.watchers.add(watcher);
+    if (!this.subscription && !this.resubscribeTimer) this.subscribe(false);
+    return {
+      close: () => {
+        if (!this.watchers.delete(watcher) || this.watchers.size > 0) return;
+        this.unsubscribe();
+      },
+    };
+  }
+
   async ping(): Promise<void> {
     await this.read(() =>
       this.client.readAll({
@@ -224,8 +261,76 @@ export class EventStoreDbEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.watchers.clear();
+    this.unsubscribe();
     await this.appends.drain();
     await this.client.dispose();
+  }
+
+  private subscribe(recovering: boolean): void {
+    if (this.closed || this.watchers.size === 0) return;
+    const subscription = this.client.subscribeToAll({
+      fromPosition: END,
+      filter: streamNameFilter({ prefixes: [CONVERSATION_STREAM_PREFIX] }),
+    });
+    this.subscription = subscription;
+    const failed = (error: unknown) => {
+      if (this.subscription !== subscription) return;
+      this.subscription = undefined;
+      void subscription.unsubscribe().catch(() => undefined);
+      this.watchFailed(error);
+    };
+    subscription.on('confirmation', () => {
+      if (this.subscription !== subscription) return;
+      this.watchFailures = 0;
+      if (!recovering) return;
+      recovering = false;
+      for (const watcher of [...this.watchers]) {
+        watcher.onAppended('*');
+        watcher.options.onRecovered?.();
+      }
+    });
+    subscription.on('data', (resolved: AllStreamResolvedEvent) => {
+      const streamName = resolved.event?.streamId;
+      if (this.subscription !== subscription || streamName === undefined) return;
+      if (this.appended.size === 0) setImmediate(() => this.reportAppended());
+      this.appended.add(streamName);
+    });
+    subscription.on('error', failed);
+    subscription.on('end', () => failed(new Error('the server ended the subscription')));
+    subscription.on('close', () => failed(new Error('the subscription closed')));
+  }
+
+  private reportAppended(): void {
+    const names = [...this.appended];
+    this.appended.clear();
+    if (names.length === 0) return;
+    for (const watcher of [...this.watchers]) watcher.onAppended(names);
+  }
+
+  private watchFailed(error: unknown): void {
+    if (this.closed || this.watchers.size === 0) return;
+    this.watchFailures++;
+    const cap = Math.min(
+      WATCH_RETRY_MAX_MS,
+      WATCH_RETRY_FIRST_MS * 2 ** Math.min(this.watchFailures - 1, 10),
+    );
+    const pause = Math.round(cap * (0.5 + Math.random() * 0.5));
+    for (const watcher of [...this.watchers]) watcher.options.onError?.(error, pause);
+    this.resubscribeTimer = setTimeout(() => {
+      this.resubscribeTimer = undefined;
+      this.subscribe(true);
+    }, pause);
+    this.resubscribeTimer.unref();
+  }
+
+  private unsubscribe(): void {
+    clearTimeout(this.resubscribeTimer);
+    this.resubscribeTimer = undefined;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    this.appended.clear();
+    if (subscription) void subscription.unsubscribe().catch(() => undefined);
   }
 
   /**

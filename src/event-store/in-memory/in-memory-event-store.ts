@@ -1,5 +1,7 @@
 import {
   type AppendResult,
+  type AppendsListener,
+  type AppendWatch,
   DuplicateEventIdError,
   type EventStore,
   type ExpectedRevision,
@@ -11,6 +13,7 @@ import {
   WrongExpectedVersionError,
 } from '../event-store.port.js';
 import { meetsExpectedRevision } from '../expected-revision.js';
+import { CONVERSATION_STREAM_PREFIX } from '../../conversation/conversation-stream.js';
 
 /**
  * The event store in one process's memory, with the PostgreSQL adapter's semantics (the same
@@ -22,6 +25,7 @@ export class InMemoryEventStore implements EventStore {
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly ids = new Set<string>();
+  private readonly watchers = new Set<AppendsListener>();
 
   async append(
     streamName: string,
@@ -58,6 +62,9 @@ export class InMemoryEventStore implements EventStore {
       this.ids.add(event.id);
     }
     this.streams.set(streamName, stream);
+    if (streamName.startsWith(CONVERSATION_STREAM_PREFIX)) {
+      for (const watcher of [...this.watchers]) watcher([streamName]);
+    }
     const last = stream.at(-1)!;
     return { nextExpectedRevision: last.revision, position: last.position };
   }
@@ -88,6 +95,13 @@ export class InMemoryEventStore implements EventStore {
 
   async countAfter(position: string | undefined, cap: number): Promise<number> {
     return Math.max(0, Math.min(cap, this.log.length - indexAfter(position)));
+  }
+
+  /** Called synchronously after each append to a conversation stream. */
+  watchAppends(onAppended: AppendsListener): AppendWatch {
+    const watcher: AppendsListener = (names) => onAppended(names);
+    this.watchers.add(watcher);
+    return { close: () => this.watchers.delete(watcher) };
   }
 
   async ping(): Promise<void> {}

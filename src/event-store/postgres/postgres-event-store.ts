@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import {
   type AppendResult,
+  type AppendsListener,
+  type AppendWatch,
   DuplicateEventIdError,
   type EventMetadata,
   type EventStore,
@@ -16,7 +18,13 @@ import {
 import { APPEND_LOCK_CLASS } from '../../database/advisory-locks.js';
 import { isConnectionFailure, retryOnConflict } from '../../database/pg-errors.js';
 import { AppendBatcher, type PendingAppend } from './append-batcher.js';
-import { EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS } from './event-store.schema.js';
+import { type NotificationSource, PoolListener } from '../../database/pool-listener.js';
+import {
+  APPENDED_CHANNEL,
+  EXPECT_ANY,
+  EXPECT_NO_STREAM,
+  EXPECT_STREAM_EXISTS,
+} from './event-store.schema.js';
 import { checkExpectedRevision } from '../expected-revision.js';
 
 interface EventRow {
@@ -47,6 +55,11 @@ export interface PostgresEventStoreOptions {
   /** Concurrent append transactions; appends arriving meanwhile are combined into the next one. */
   maxConcurrentAppends?: number;
   maxBatchSize?: number;
+  /**
+   * Delivers the `es_appended` notifications for watchAppends: the service passes its one LISTEN
+   * connection (NotificationHub). Without it the adapter LISTENs on a connection of its pool.
+   */
+  notifications?: NotificationSource;
 }
 
 /**
@@ -56,11 +69,14 @@ export interface PostgresEventStoreOptions {
  */
 export class PostgresEventStore implements EventStore {
   private readonly batcher: AppendBatcher;
+  private readonly notifications: NotificationSource | undefined;
+  private ownListener: PoolListener | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
     options: PostgresEventStoreOptions = {},
   ) {
+    this.notifications = options.notifications;
     this.batcher = new AppendBatcher((batch) => this.flush(batch), {
       maxInFlight: options.maxConcurrentAppends ?? 1,
       maxBatchSize: options.maxBatchSize ?? 256,
@@ -133,6 +149,21 @@ export class PostgresEventStore implements EventStore {
     return Number(rows[0]?.count ?? 0);
   }
 
+  /** Woken by `es_appended`, which es_append_batch sends at commit with the stream names. */
+  watchAppends(onAppended: AppendsListener): AppendWatch {
+    const source = this.notifications ?? (this.ownListener ??= new PoolListener(this.pool));
+    let open = true;
+    const off = source.on(APPENDED_CHANNEL, (payload) => {
+      if (open) onAppended(payload === '*' ? '*' : payload.split('\n').filter((name) => name !== ''));
+    });
+    return {
+      close: () => {
+        open = false;
+        off();
+      },
+    };
+  }
+
   async ping(): Promise<void> {
     await this.query({ name: 'es_ping', text: 'SELECT 1 FROM es_events LIMIT 1' });
   }
@@ -159,6 +190,7 @@ export class PostgresEventStore implements EventStore {
 
   async close(): Promise<void> {
     await this.batcher.drain();
+    await this.ownListener?.close();
   }
 
   private async flush(batch: PendingAppend[]): Promise<void> {
