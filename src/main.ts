@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
-import { type Config, ConfigError, EVENTSTOREDB_NOT_AVAILABLE, loadConfig } from './config/config.js';
+import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 
 async function main(): Promise<void> {
@@ -11,12 +11,6 @@ async function main(): Promise<void> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
-    process.exit(1);
-  }
-  if (config.eventStore === 'eventstoredb') {
-    // Configured, but the log, the projector and live updates only run on PostgreSQL in this
-    // version: refuse rather than run half on one backend and half on the other.
-    console.error(EVENTSTOREDB_NOT_AVAILABLE);
     process.exit(1);
   }
   const logger = new Logger('Main');

@@ -37,18 +37,6 @@ describe('start-up', () => {
     expect(output).not.toContain('secret');
   });
 
-  it('a valid EventStoreDB configuration is refused at start-up, not run half on PostgreSQL', async () => {
-    const { code, output } = await run({
-      EVENT_STORE: 'eventstoredb',
-      EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false',
-    });
-    expect(code).toBe(1);
-    expect(output).toContain(
-      'EVENT_STORE=eventstoredb: this version validates the EventStoreDB configuration',
-    );
-    expect(output).not.toMatch(/\n\s+at /);
-  });
-
   it('two instances starting together on a new database both come up, migrated once', async () => {
     const url = await createTestDatabase('startup');
     const [a, b] = await Promise.all([

@@ -4,7 +4,7 @@ import type { EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
 import { migrate } from '../../src/database/migrations.js';
 import type { EventStore } from '../../src/event-store/event-store.port.js';
 import { EVENT_STORE_MIGRATIONS } from '../../src/event-store/postgres/event-store.schema.js';
-import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.js';
+import { createEventStore } from '../../src/event-store/event-store.module.js';
 import { PROJECTIONS, PROJECTOR_MIGRATIONS } from '../registry.js';
 import { ensureLiveGeneration } from '../projector/generations.js';
 
@@ -73,7 +73,7 @@ export async function openDatabase(config: Config, log: (message: string) => voi
     application_name: 'projections-cli',
   });
   pool.on('error', () => undefined);
-  const store = new PostgresEventStore(pool);
+  const store = createEventStore(pool, config);
   const close = async () => {
     await store.close().catch(() => undefined);
     await pool.end().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { type Config, ConfigError, EVENTSTOREDB_NOT_AVAILABLE, loadConfig } from '../../src/config/config.js';
+import { type Config, ConfigError, loadConfig } from '../../src/config/config.js';
 import { rebuild } from './commands/rebuild.js';
 import { replay } from './commands/replay.js';
 import { status } from './commands/status.js';
@@ -19,10 +19,6 @@ async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     config = loadConfig();
-    if (config.eventStore === 'eventstoredb') {
-      process.stderr.write(`projections: ${EVENTSTOREDB_NOT_AVAILABLE}\n`);
-      return EXIT.usage;
-    }
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`projections: ${error.message}\n\n${USAGE}\n`);

@@ -8,7 +8,6 @@ import {
   type ReadAllResult,
   type RecordedEvent,
 } from '../../src/event-store/event-store.port.js';
-import { APPENDED_CHANNEL } from '../../src/event-store/postgres/event-store.schema.js';
 import { PoisonEventError, type Projection } from '../projection.js';
 import {
   CONTROL_CHANNEL,
@@ -26,7 +25,7 @@ export interface ProjectorOptions {
   batchSize?: number;
   /** Events per transaction while building a new generation. */
   rebuildBatchSize?: number;
-  /** Fallback poll when no notification arrives. */
+  /** Safety poll: how long the projector waits for a wake-up before it looks at the log anyway. */
   pollMs?: number;
   /** How often a standby tries to become the active projector. */
   standbyRetryMs?: number;
@@ -57,6 +56,9 @@ interface Attempt {
   at: number;
 }
 
+/** How the append watch's trouble starts in the status's lastError. */
+const SOURCE_ERROR = 'event store subscription';
+
 class LostLeadershipError extends Error {}
 
 /**
@@ -84,6 +86,11 @@ export class Projector {
   private readonly postponed = new Map<string, Attempt>();
   private waitingReportedAt = 0;
   private wakeUp: (() => void) | undefined;
+  /**
+   * What the store's append watch last said, until it is written to the projection's status:
+   * its error (a string) or its recovery (null).
+   */
+  private sourceNews: string | null | undefined;
   private readonly options: Required<ProjectorOptions>;
 
   constructor(
@@ -184,19 +191,62 @@ export class Projector {
       if (message.channel === CONTROL_CHANNEL) this.controlled = true;
       this.wake();
     });
-    await client.query(`LISTEN ${APPENDED_CHANNEL}`);
     await client.query(`LISTEN ${CONTROL_CHANNEL}`);
+    // The store says when it was appended to (on any instance); the read model's database says
+    // when a rebuild is requested. A missed wake-up costs at most pollMs.
+    this.sourceNews = null; // what a previous leader reported no longer holds
+    const watch = this.store.watchAppends(() => this.wake(), {
+      onError: (error, retryInMs) => {
+        const message = `${SOURCE_ERROR} failed, resubscribing in ${retryInMs} ms: ${describe(error)}`;
+        this.options.log(
+          'warn',
+          `${this.projection.name}: ${message} (projecting on the ${this.options.pollMs} ms poll meanwhile)`,
+        );
+        this.sourceNews = message;
+        this.wake();
+      },
+      onRecovered: () => {
+        this.options.log('log', `${this.projection.name}: event store subscription restored`);
+        this.sourceNews = null;
+        this.wake();
+      },
+    });
+    try {
+      await this.followLog(client, () => connectionError);
+    } finally {
+      watch.close();
+    }
+  }
 
+  private async followLog(client: pg.Client, failure: () => unknown): Promise<void> {
     this.ahead.clear();
     this.postponed.clear();
     let state = await this.prepare(client);
     while (this.running) {
+      const connectionError = failure();
       if (connectionError) throw connectionError;
+      await this.reportSource(client);
       state = await this.reload(client, state);
       const progress = await this.step(client, state);
       if (progress === 'idle') await this.sleep(Math.min(this.options.pollMs, this.untilNextAttempt()));
       else if (progress === 'partial') await delay(this.options.lingerMs);
     }
+  }
+
+  /**
+   * The append watch's trouble shows in the projection's status (lastError of the generations
+   * that are not failed), and is cleared once it works again.
+   */
+  private async reportSource(client: pg.ClientBase): Promise<void> {
+    const news = this.sourceNews;
+    if (news === undefined) return;
+    this.sourceNews = undefined;
+    await client.query(
+      `UPDATE projection_generations SET last_error = $2, updated_at = now()
+        WHERE name = $1 AND state IN ('live', 'building') AND NOT failed
+          AND ($2::text IS NOT NULL OR last_error LIKE $3)`,
+      [this.projection.name, news, `${SOURCE_ERROR}%`],
+    );
   }
 
   /** Makes sure a live generation exists and asks for a rebuild when the code's version moved on. */

@@ -47,11 +47,6 @@ export interface Config {
   maxConnections: number;
 }
 
-/** Why the service and the projections CLI stop at start-up with `EVENT_STORE=eventstoredb`. */
-export const EVENTSTOREDB_NOT_AVAILABLE =
-  'EVENT_STORE=eventstoredb: this version validates the EventStoreDB configuration and has its event store ' +
-  'adapter, but not yet the projector and live updates on it, so it cannot run on it; unset EVENT_STORE to use PostgreSQL';
-
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(readonly problems: string[]) {

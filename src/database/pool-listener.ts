@@ -12,9 +12,10 @@ const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5_000;
 
 /**
- * One LISTEN connection taken from a pool on first use and held until close(), for processes
- * without the service's NotificationHub (the projections CLI, tests). Reconnects by itself,
- * backing off; after a reconnect every listener gets "*" since notifications may have been missed.
+ * One LISTEN connection taken from a pool while anyone listens (released when the last listener
+ * leaves, or at close()), for processes without the service's NotificationHub (the projections
+ * CLI, tests). Reconnects by itself, backing off; after a reconnect every listener gets "*"
+ * since notifications may have been missed.
  */
 export class PoolListener implements NotificationSource {
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -34,20 +35,30 @@ export class PoolListener implements NotificationSource {
       if (this.client) void this.client.query(`LISTEN ${channel}`).catch(() => undefined);
     }
     set.add(listener);
-    if (!this.client && !this.connecting && !this.timer) this.connect(false);
-    return () => set.delete(listener);
+    if (!this.client && !this.connecting && !this.timer && !this.closed) this.connect(false);
+    return () => {
+      set.delete(listener);
+      if (this.idle()) void this.disconnect();
+    };
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.disconnect();
+  }
+
+  private idle(): boolean {
+    return [...this.listeners.values()].every((set) => set.size === 0);
+  }
+
+  private async disconnect(): Promise<void> {
     clearTimeout(this.timer);
+    this.timer = undefined;
     await this.connecting?.catch(() => undefined);
     const client = this.client;
     this.client = undefined;
-    if (client) {
-      await client.query('UNLISTEN *').catch(() => undefined);
-      client.release();
-    }
+    // Released with an error: the pool closes it rather than hand out a connection still listening.
+    client?.release(new Error('no longer listening'));
   }
 
   private connect(missed: boolean): void {
@@ -59,8 +70,8 @@ export class PoolListener implements NotificationSource {
         client.release(error as Error);
         throw error;
       }
-      if (this.closed) {
-        client.release();
+      if (this.closed || this.idle()) {
+        client.release(new Error('no longer listening'));
         return;
       }
       client.on('notification', (message) => this.dispatch(message.channel, message.payload ?? ''));
@@ -83,7 +94,7 @@ export class PoolListener implements NotificationSource {
   }
 
   private retry(): void {
-    if (this.closed) return;
+    if (this.closed || this.idle()) return;
     this.failures++;
     const pause = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(this.failures - 1, 10));
     this.timer = setTimeout(

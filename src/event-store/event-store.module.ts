@@ -8,14 +8,19 @@ import { EVENT_STORE, type EventStore } from './event-store.port.js';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.js';
 import { EVENT_STORE_MIGRATIONS } from './postgres/event-store.schema.js';
 import { PostgresEventStore } from './postgres/postgres-event-store.js';
+import { type NotificationSource } from '../database/pool-listener.js';
+import { NotificationHub } from '../read/notifications/notification-hub.js';
+import { NotificationsModule } from '../read/notifications/notifications.module.js';
 
 @Global()
 @Module({
+  imports: [NotificationsModule],
   providers: [
     {
       provide: EVENT_STORE,
-      inject: [PG_POOL, CONFIG],
-      useFactory: (pool: pg.Pool, config: Config): EventStore => createEventStore(pool, config),
+      inject: [PG_POOL, CONFIG, NotificationHub],
+      useFactory: (pool: pg.Pool, config: Config, hub: NotificationHub): EventStore =>
+        createEventStore(pool, config, hub),
     },
   ],
   exports: [EVENT_STORE],
@@ -36,15 +41,20 @@ export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
- * The adapter EVENT_STORE selects. APPEND_CONCURRENCY bounds the appends in flight on both: on
+ * The adapter EVENT_STORE selects. On PostgreSQL, `notifications` (the service's one LISTEN
+ * connection) wakes watchAppends; without it the adapter listens on a connection of its own. APPEND_CONCURRENCY bounds the appends in flight on both: on
  * PostgreSQL, group-commit transactions; on EventStoreDB, appends to different streams.
  */
-export function createEventStore(pool: pg.Pool, config: Config): EventStore {
+export function createEventStore(
+  pool: pg.Pool,
+  config: Config,
+  notifications?: NotificationSource,
+): EventStore {
   if (config.eventStore === 'eventstoredb') {
     if (!config.eventStoreConnectionString) throw new Error('EVENTSTORE_CONNECTION_STRING is not set');
     return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString, {
       maxConcurrentAppends: config.appendConcurrency,
     });
   }
-  return new PostgresEventStore(pool, { maxConcurrentAppends: config.appendConcurrency });
+  return new PostgresEventStore(pool, { maxConcurrentAppends: config.appendConcurrency, notifications });
 }

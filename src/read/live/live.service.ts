@@ -8,8 +8,6 @@ import {
   EventStoreUnavailableError,
 } from '../../event-store/event-store.port.js';
 import { projectIdOf, streamNameOf } from '../../conversation/conversation-stream.js';
-import { APPENDED_CHANNEL } from '../../event-store/postgres/event-store.schema.js';
-import { NotificationHub } from '../notifications/notification-hub.js';
 import { LiveChannel } from './live-channel.js';
 import { LiveSubscriber, type SseSink } from './live-subscriber.js';
 import { type ChangeSource, MessageChangeReader } from './message-changes.js';
@@ -18,23 +16,29 @@ export const LIVE_PAGE_SIZE = 500;
 
 /**
  * Live message changes for many clients at little cost: one channel per project with clients,
- * woken by the database's notifications (so appends made by any instance reach every instance),
+ * woken by the store's append watch, one per instance (so appends made by any instance reach
+ * every instance),
  * reading each new page of the log once and fanning it out.
  */
 @Injectable()
 export class LiveService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(LiveService.name);
   private readonly channels = new Map<string, LiveChannel>();
-  private readonly stopListening: () => void;
+  private readonly watch: { close(): void };
   private stopped = false;
 
   constructor(
-    hub: NotificationHub,
     @Inject(MessageChangeReader) private readonly source: ChangeSource,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CONFIG) private readonly config: Pick<Config, 'sseHeartbeatMs'>,
   ) {
-    this.stopListening = hub.on(APPENDED_CHANNEL, (payload) => this.notified(payload));
+    this.watch = store.watchAppends((streamNames) => this.notified(streamNames), {
+      onError: (error, retryInMs) =>
+        this.logger.warn(
+          `event store subscription failed, resubscribing in ${retryInMs} ms: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      onRecovered: () => this.logger.log('event store subscription restored; live channels catch up'),
+    });
   }
 
   /** Where a client that does not resume starts: the stream's current revision. */
@@ -83,7 +87,7 @@ export class LiveService implements BeforeApplicationShutdown {
   /** Open streams would keep the HTTP server from closing. */
   beforeApplicationShutdown(): void {
     this.stopped = true;
-    this.stopListening();
+    this.watch.close();
     for (const channel of [...this.channels.values()]) {
       channel.close();
       for (const subscriber of channel.subscribers) subscriber.end();
@@ -91,13 +95,12 @@ export class LiveService implements BeforeApplicationShutdown {
     this.channels.clear();
   }
 
-  private notified(payload: string): void {
-    if (payload === '*') {
+  private notified(streamNames: readonly string[] | '*'): void {
+    if (streamNames === '*') {
       for (const channel of this.channels.values()) channel.wake();
       return;
     }
-    // One notification per append transaction: the stream names it wrote, one per line.
-    for (const streamName of payload.split('\n')) {
+    for (const streamName of streamNames) {
       const projectId = projectIdOf(streamName);
       if (projectId !== undefined) this.channels.get(projectId)?.wake();
     }

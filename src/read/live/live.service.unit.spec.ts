@@ -1,20 +1,20 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { loadConfig } from '../../config/config.js';
-import { type EventStore } from '../../event-store/event-store.port.js';
-import { type NotificationHub } from '../notifications/notification-hub.js';
+import { type AppendsListener, type EventStore } from '../../event-store/event-store.port.js';
 import { HEARTBEAT_FRAME, type SseSink } from './live-subscriber.js';
 import { LiveService } from './live.service.js';
 import { type Change, type ChangeSource } from './message-changes.js';
 
-class FakeHub {
-  readonly listeners = new Set<(payload: string) => void>();
-  on(_channel: string, listener: (payload: string) => void): () => void {
+/** The store's append watch: `notify` reports stream names, one per line, or "*". */
+class FakeWatch {
+  readonly listeners = new Set<AppendsListener>();
+  watchAppends(listener: AppendsListener): { close(): void } {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return { close: () => this.listeners.delete(listener) };
   }
   notify(payload: string): void {
-    for (const listener of this.listeners) listener(payload);
+    for (const listener of this.listeners) listener(payload === '*' ? '*' : payload.split('\n'));
   }
 }
 
@@ -68,7 +68,7 @@ const settle = async () => {
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let hub: FakeHub;
+let hub: FakeWatch;
 let log: FakeLog;
 let service: LiveService;
 
@@ -78,8 +78,11 @@ function subscribe(projectId: string, after: number, sink: FakeSink): () => void
 }
 
 function createService(heartbeatMs = 60_000): LiveService {
-  const store = { streamRevision: async () => -1n } as unknown as EventStore;
-  return new LiveService(hub as unknown as NotificationHub, log, store, { sseHeartbeatMs: heartbeatMs });
+  const store = {
+    streamRevision: async () => -1n,
+    watchAppends: (listener: AppendsListener) => hub.watchAppends(listener),
+  } as unknown as EventStore;
+  return new LiveService(log, store, { sseHeartbeatMs: heartbeatMs });
 }
 
 const errors: string[] = [];
@@ -92,7 +95,7 @@ beforeAll(() =>
 );
 beforeEach(() => {
   errors.length = 0;
-  hub = new FakeHub();
+  hub = new FakeWatch();
   log = new FakeLog();
   service = createService();
 });
