@@ -1,0 +1,158 @@
+import { createTestDatabase } from './support/database.js';
+import { EventStoreDbStandIn } from './support/eventstoredb-standin.js';
+import { projectId, request } from './support/http.js';
+import { freePort } from './support/ports.js';
+import { type RunningService, startService } from './support/service.js';
+import { openSse, type SseConnection, type SseEvent } from './support/sse.js';
+
+/**
+ * The built service on EVENT_STORE=eventstoredb: the log in the EventStoreDB stand-in (in this
+ * process, reached through the real client), the read model and the projector's checkpoints in
+ * PostgreSQL. Two instances share both, as in the production topology.
+ */
+let standIn: EventStoreDbStandIn;
+let a: RunningService;
+let b: RunningService;
+const opened: SseConnection[] = [];
+
+beforeAll(async () => {
+  standIn = await EventStoreDbStandIn.start();
+  const env = {
+    EVENT_STORE: 'eventstoredb',
+    EVENTSTORE_CONNECTION_STRING: standIn.connectionString,
+    DATABASE_URL: await createTestDatabase('eventstoredb'),
+    SSE_HEARTBEAT_MS: '200',
+  };
+  [a, b] = await Promise.all([startService(env), startService(env)]);
+});
+afterEach(() => opened.splice(0).forEach((connection) => connection.close()));
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await standIn?.stop();
+});
+
+const post = (service: RunningService, path: string, body: unknown) =>
+  request(service.baseUrl, 'POST', path, body);
+const get = (service: RunningService, path: string) => request(service.baseUrl, 'GET', path);
+
+async function live(service: RunningService, project: string): Promise<SseConnection> {
+  const connection = await openSse(`${service.baseUrl}/v1/projects/${project}/live`);
+  opened.push(connection);
+  expect(connection.response.status).toBe(200);
+  return connection;
+}
+
+async function events(connection: SseConnection, count: number): Promise<SseEvent[]> {
+  const received: SseEvent[] = [];
+  while (received.length < count) received.push(await connection.nextEvent(10_000));
+  return received;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the service on EventStoreDB (through the stand-in)', () => {
+  it('is ready, with one append subscription per instance', async () => {
+    for (const service of [a, b]) expect((await get(service, '/health/ready')).status).toBe(200);
+    await until(() => standIn.subscriptions === 2, 'one subscription per instance');
+  });
+
+  it('posts messages and turns with their sequences, and reads them back with minRevision', async () => {
+    const p = projectId('esdb');
+    const first = await post(a, `/v1/projects/${p}/messages`, { content: 'one' });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ sequence: 0, revision: 0 });
+    const turn = await post(a, `/v1/projects/${p}/turns`, { user: { content: 'q' }, assistant: {} });
+    expect(turn.status).toBe(201);
+    expect(turn.body.user.sequence).toBe(1);
+    expect(turn.body.assistant.sequence).toBe(2);
+    const done = await post(a, `/v1/projects/${p}/assistant-messages/${turn.body.assistant.id}/complete`, {
+      content: 'answer',
+    });
+    expect(done.status).toBe(200);
+
+    const history = await get(a, `/v1/projects/${p}/messages?minRevision=${done.body.revision}`);
+    expect(history.status).toBe(200);
+    expect(history.body.data.map((m: { content: string }) => m.content)).toEqual(['one', 'q', 'answer']);
+    expect(history.body.revision).toBe(done.body.revision);
+    const events = await get(a, `/v1/projects/${p}/events`);
+    expect(events.status).toBe(200);
+  });
+
+  it('a write through one instance reaches the other instance: /live and minRevision', async () => {
+    const p = projectId('esdb-two');
+    const onA = await live(a, p);
+    const onB = await live(b, p);
+    const written = await post(b, `/v1/projects/${p}/messages`, { content: 'through b' });
+    expect(written.status).toBe(201);
+    for (const sse of [onA, onB]) {
+      const [change] = await events(sse, 1);
+      expect(change).toMatchObject({ id: '0', event: 'message.created' });
+      expect(JSON.parse(change!.data)).toEqual(written.body);
+    }
+    const read = await get(a, `/v1/projects/${p}/messages/${written.body.id}?minRevision=0`);
+    expect(read.status).toBe(200);
+    expect(read.body.content).toBe('through b');
+  });
+
+  it.each(['end', 'unavailable'] as const)(
+    'after the server ends its subscriptions (%s), both instances resubscribe and nothing is missed',
+    async (how) => {
+      const p = projectId('esdb-resume');
+      const onA = await live(a, p);
+      await until(() => standIn.subscriptions === 2, 'both subscriptions');
+      standIn.endSubscriptions(how);
+      // Written during the gap, before any instance has resubscribed.
+      const gap = await post(b, `/v1/projects/${p}/messages`, { content: 'in the gap' });
+      expect(gap.status).toBe(201);
+      await until(() => standIn.subscriptions === 2, 'the resubscriptions');
+      const after = await post(a, `/v1/projects/${p}/messages`, { content: 'after' });
+      expect(summaryOf(await events(onA, 2))).toEqual([
+        [0, 'message.created'],
+        [1, 'message.created'],
+      ]);
+      const history = await get(b, `/v1/projects/${p}/messages?minRevision=${after.body.revision}`);
+      expect(history.status).toBe(200);
+      expect(history.body.data.map((m: { content: string }) => m.content)).toEqual(['in the gap', 'after']);
+      const status = await get(a, '/v1/projections/messages');
+      expect(status.status).toBe(200);
+      await until(
+        async () => (await get(a, '/v1/projections/messages')).body.lastError === null,
+        'a clear status',
+      );
+      expect(a.output() + b.output()).toMatch(/event store subscription failed, resubscribing in \d+ ms/);
+    },
+  );
+});
+
+describe('the service on an EventStoreDB that cannot be reached', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    const closed = await freePort();
+    service = await startService({
+      EVENT_STORE: 'eventstoredb',
+      EVENTSTORE_CONNECTION_STRING: `esdb://127.0.0.1:${closed}?tls=false&defaultDeadline=2000`,
+      DATABASE_URL: await createTestDatabase('eventstoredb-unreachable'),
+    });
+  });
+  afterAll(async () => service?.stop());
+
+  it('answers a command with a 503 problem and Retry-After within seconds, and is not ready', async () => {
+    const started = Date.now();
+    const res = await post(service, `/v1/projects/${projectId('down')}/messages`, { content: 'x' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    const ready = await get(service, '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(ready.body)).toMatch(/eventStore/);
+  });
+});
+
+const summaryOf = (received: SseEvent[]) => received.map((e) => [Number(e.id), e.event]);
