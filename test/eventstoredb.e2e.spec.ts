@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { createTestDatabase } from './support/database.js';
 import { EventStoreDbStandIn } from './support/eventstoredb-standin.js';
 import { projectId, request } from './support/http.js';
@@ -10,14 +12,17 @@ import { openSse, type SseConnection, type SseEvent } from './support/sse.js';
  * process, reached through the real client), the read model and the projector's checkpoints in
  * PostgreSQL. Two instances share both, as in the production topology.
  */
+const CLI = path.resolve('dist/projections/cli/main.js');
+
 let standIn: EventStoreDbStandIn;
+let env: Record<string, string>;
 let a: RunningService;
 let b: RunningService;
 const opened: SseConnection[] = [];
 
 beforeAll(async () => {
   standIn = await EventStoreDbStandIn.start();
-  const env = {
+  env = {
     EVENT_STORE: 'eventstoredb',
     EVENTSTORE_CONNECTION_STRING: standIn.connectionString,
     DATABASE_URL: await createTestDatabase('eventstoredb'),
@@ -128,6 +133,49 @@ describe('the service on EventStoreDB (through the stand-in)', () => {
       expect(a.output() + b.output()).toMatch(/event store subscription failed, resubscribing in \d+ ms/);
     },
   );
+});
+
+/** The built projections CLI, with the service's settings. */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, NODE_OPTIONS: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('the projections CLI on EventStoreDB (through the stand-in)', () => {
+  it('status, verify, and a blue/green rebuild built by the running service read the log through the port', async () => {
+    const p = projectId('esdb-cli');
+    let last: any;
+    for (let i = 0; i < 5; i++)
+      last = (await post(a, `/v1/projects/${p}/messages`, { content: `m${i}` })).body;
+    const before = await get(a, `/v1/projects/${p}/messages?minRevision=${last.revision}`);
+    expect(before.status).toBe(200);
+
+    const status = await cli(['status']);
+    expect(status.stdout).toMatch(/^messages +\d+ +running /m);
+    const verified = await cli(['verify']);
+    expect(verified.code).toBe(0);
+
+    const rebuilt = await cli(['rebuild', 'messages']);
+    expect(rebuilt.stderr).toContain("the running service's projector is building it");
+    expect(rebuilt.stdout).toMatch(/generation \d+ \(version \d+\) is live/);
+    expect(rebuilt.code).toBe(0);
+    expect((await get(b, `/v1/projects/${p}/messages`)).body.data).toEqual(before.body.data);
+    expect((await cli(['verify'])).code).toBe(0);
+  });
 });
 
 describe('the service on an EventStoreDB that cannot be reached', () => {

@@ -9,7 +9,11 @@ import {
 } from '../projections/projector/generations.js';
 import { Projector } from '../projections/projector/projector.js';
 import { migrate } from '../src/database/migrations.js';
-import { type ReadAllOptions } from '../src/event-store/event-store.port.js';
+import {
+  type EventStore,
+  type ReadAllOptions,
+  type WatchAppendsOptions,
+} from '../src/event-store/event-store.port.js';
 import { streamNameOf } from '../src/conversation/conversation-stream.js';
 import { EVENT_STORE_MIGRATIONS } from '../src/event-store/postgres/event-store.schema.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
@@ -264,5 +268,50 @@ describe('the projector', () => {
     const nonEmpty = calls.filter((call) => call.events > 0).length;
     // (Empty reads of the live generation while it waits for news depend on timing and are not counted.)
     expect({ read, nonEmpty }).toEqual({ read: pageSize * pages, nonEmpty: pages });
+  });
+});
+
+describe('the wake-up source', () => {
+  it('is the store append watch: an append wakes it long before its poll', async () => {
+    const started = new Projector(url, store, messagesProjection, { pollMs: 60_000, standbyRetryMs: 100 });
+    started.start();
+    running.push(started);
+    await waitFor(async () => started.active, 'the projector to lead');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // its first look at the log is done
+    const p = randomUUID();
+    await store.append(streamNameOf(p), [userMessaged(p, 'wake')], 'no_stream');
+    await waitFor(async () => (await live()).eventsApplied === 1, 'the event to be projected', 5_000);
+  });
+
+  it('a failing watch shows in lastError and the log while the poll keeps projecting; its recovery clears it', async () => {
+    let options: WatchAppendsOptions = {};
+    const watched: EventStore = Object.assign(Object.create(store) as EventStore, {
+      watchAppends: (_listener: unknown, given: WatchAppendsOptions = {}) => {
+        options = given;
+        return { close: () => undefined };
+      },
+    });
+    const logged: string[] = [];
+    const started = new Projector(url, watched, messagesProjection, {
+      pollMs: 50,
+      standbyRetryMs: 100,
+      log: (_level, message) => logged.push(message),
+    });
+    started.start();
+    running.push(started);
+    await waitFor(async () => started.active, 'the projector to lead');
+    options.onError?.(new Error('subscription dropped'), 1_000);
+    await waitFor(
+      async () => (await live()).lastError?.includes('subscription dropped') ?? false,
+      'lastError',
+    );
+    expect(logged.join('\n')).toMatch(
+      /event store subscription failed, resubscribing in 1000 ms: subscription dropped/,
+    );
+    const p = randomUUID();
+    await store.append(streamNameOf(p), [userMessaged(p, 'polled')], 'no_stream');
+    await waitFor(async () => (await live()).eventsApplied === 1, 'the event to be projected');
+    options.onRecovered?.();
+    await waitFor(async () => (await live()).lastError === null, 'lastError cleared');
   });
 });
