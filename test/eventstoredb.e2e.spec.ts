@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { createTestDatabase } from './support/database.js';
 import { EventStoreDbStandIn } from './support/eventstoredb-standin.js';
 import { projectId, request } from './support/http.js';
 import { freePort } from './support/ports.js';
 import { type RunningService, startService } from './support/service.js';
 import { openSse, type SseConnection, type SseEvent } from './support/sse.js';
+import { runCli } from './support/cli.js';
 
 /**
  * The built service on EVENT_STORE=eventstoredb: the log in the EventStoreDB stand-in (in this
  * process, reached through the real client), the read model and the projector's checkpoints in
  * PostgreSQL. Two instances share both, as in the production topology.
  */
-const CLI = path.resolve('dist/projections/cli/main.js');
 
 let standIn: EventStoreDbStandIn;
 let env: Record<string, string>;
@@ -136,24 +134,7 @@ describe('the service on EventStoreDB (through the stand-in)', () => {
 });
 
 /** The built projections CLI, with the service's settings. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, NODE_OPTIONS: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, env);
 
 describe('the projections CLI on EventStoreDB (through the stand-in)', () => {
   it('status, verify, and a blue/green rebuild built by the running service read the log through the port', async () => {

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import pg from 'pg';
 import { messagesProjection } from '../projections/messages/messages.projection.js';
 import { loadGenerations, requestRebuild } from '../projections/projector/generations.js';
@@ -13,37 +11,13 @@ import { projectId, request } from './support/http.js';
 import { freePort } from './support/ports.js';
 import { type RunningService, startService } from './support/service.js';
 import { userMessagedEvent } from './support/events.js';
+import { type CliResult, runCli } from './support/cli.js';
 
-const CLI = path.resolve('dist/projections/cli/main.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The built command-line tool as a child process, as an operator runs it. */
-function cli(
+/** The CLI against this file's database unless told otherwise. */
+const cli = (
   args: string[],
   env: Record<string, string> = { DATABASE_URL: databaseUrl },
-): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, NODE_OPTIONS: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+): Promise<CliResult> => runCli(args, env);
 
 let databaseUrl: string;
 let db: pg.Pool;

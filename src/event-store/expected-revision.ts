@@ -6,6 +6,13 @@ import {
   WrongExpectedVersionError,
 } from './event-store.port.js';
 
+/** An exact expected revision is a stream revision: 0 or more. */
+export function assertValidExpectedRevision(expected: ExpectedRevision): void {
+  if (typeof expected === 'bigint' && expected < 0n) {
+    throw new RangeError(`Expected revision must be >= 0, got ${expected}`);
+  }
+}
+
 /** Whether a stream at revision `actual` (-1n: no stream) meets an expected revision. */
 export function meetsExpectedRevision(expected: ExpectedRevision, actual: bigint): boolean {
   return (

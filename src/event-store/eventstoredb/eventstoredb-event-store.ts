@@ -40,7 +40,7 @@ import {
 } from '../event-store.port.js';
 import { CONVERSATION_STREAM_PREFIX } from '../../conversation/conversation-stream.js';
 import { Semaphore } from './semaphore.js';
-import { checkExpectedRevision } from '../expected-revision.js';
+import { assertValidExpectedRevision, checkExpectedRevision } from '../expected-revision.js';
 
 export interface EventStoreDbEventStoreOptions {
   /** Appends in flight at once (each to its own stream, as the command processor sends them). */
@@ -123,9 +123,7 @@ export class EventStoreDbEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    if (typeof expected === 'bigint' && expected < 0n) {
-      throw new RangeError(`Expected revision must be >= 0, got ${expected}`);
-    }
+    assertValidExpectedRevision(expected);
     if (events.length === 0) return checkExpectedRevision(this, streamName, expected, formatPosition(ZERO));
     const proposed = events.map((event) =>
       jsonEvent({

@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../event-store.port.js';
-import { meetsExpectedRevision } from '../expected-revision.js';
+import { assertValidExpectedRevision, meetsExpectedRevision } from '../expected-revision.js';
 import { CONVERSATION_STREAM_PREFIX } from '../../conversation/conversation-stream.js';
 
 /**
@@ -32,9 +32,7 @@ export class InMemoryEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    if (typeof expected === 'bigint' && expected < 0n) {
-      throw new RangeError(`Expected revision must be >= 0, got ${expected}`);
-    }
+    assertValidExpectedRevision(expected);
     const stream = this.streams.get(streamName) ?? [];
     const actual = BigInt(stream.length - 1);
     if (!meetsExpectedRevision(expected, actual))

@@ -25,7 +25,7 @@ import {
   EXPECT_NO_STREAM,
   EXPECT_STREAM_EXISTS,
 } from './event-store.schema.js';
-import { checkExpectedRevision } from '../expected-revision.js';
+import { assertValidExpectedRevision, checkExpectedRevision } from '../expected-revision.js';
 
 interface EventRow {
   global_position: string;
@@ -341,7 +341,7 @@ function encodeExpected(expected: ExpectedRevision): bigint {
     case 'stream_exists':
       return EXPECT_STREAM_EXISTS;
     default:
-      if (expected < 0n) throw new RangeError(`Expected revision must be >= 0, got ${expected}`);
+      assertValidExpectedRevision(expected);
       return expected;
   }
 }
