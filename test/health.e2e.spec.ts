@@ -44,6 +44,16 @@ function expectNotReady(response: Awaited<ReturnType<typeof ready>>): void {
   expect(response.body).toMatchObject({ type: '/problems/not-ready', status: 503 });
 }
 
+/** Readiness asked while another transaction holds a table exclusively, so that a check cannot answer. */
+async function readyWhileHolding(table: string) {
+  const release = await holdTable(table);
+  try {
+    return await ready();
+  } finally {
+    await release();
+  }
+}
+
 describe('GET /health/ready', () => {
   it('200 when the database, the event store and every projection are fine', async () => {
     const response = await ready();
@@ -55,13 +65,7 @@ describe('GET /health/ready', () => {
   });
 
   it('503 naming the event store when it does not answer, within the check timeout; 200 again after', async () => {
-    const release = await holdTable('es_events');
-    let response;
-    try {
-      response = await ready();
-    } finally {
-      await release();
-    }
+    const response = await readyWhileHolding('es_events');
     expectNotReady(response);
     expect(response.body.checks).toEqual({ database: 'ok', eventStore: 'failed', projections: 'ok' });
     expect(response.body.detail).toMatch(/event store/);
@@ -70,13 +74,7 @@ describe('GET /health/ready', () => {
   });
 
   it('503 naming the projections when their state cannot be read in time', async () => {
-    const release = await holdTable('projection_generations');
-    let response;
-    try {
-      response = await ready();
-    } finally {
-      await release();
-    }
+    const response = await readyWhileHolding('projection_generations');
     expectNotReady(response);
     expect(response.body.checks).toEqual({ database: 'ok', eventStore: 'ok', projections: 'failed' });
     expect(response.ms).toBeLessThan(3_000);
