@@ -5,7 +5,7 @@ import { type Config } from './config/config.js';
 import { ConversationModule } from './conversation/conversation.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
-import { HealthController } from './health/health.controller.js';
+import { HealthModule } from './health/health.module.js';
 import { LiveModule } from './read/live/live.module.js';
 import { MessagesModule } from './read/messages/messages.module.js';
 import { ProjectionsAdminModule } from './read/projections-admin/projections-admin.module.js';
@@ -24,8 +24,8 @@ export class AppModule {
         MessagesModule,
         LiveModule,
         ProjectionsAdminModule,
+        HealthModule,
       ],
-      controllers: [HealthController],
     };
   }
 }

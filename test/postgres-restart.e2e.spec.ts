@@ -57,7 +57,11 @@ describe('PostgreSQL restarts under a running service', () => {
     expect(events.status).toBe(503);
     expect(events.headers.get('retry-after')).toBeTruthy();
     expect(events.body.detail).toBe('The event store is unreachable');
-    expect((await request(service.baseUrl, 'GET', '/health/ready')).status).toBe(503);
+    const notReady = await request(service.baseUrl, 'GET', '/health/ready');
+    expect(notReady.status).toBe(503);
+    expect(notReady.headers.get('retry-after')).toBeTruthy();
+    expect(notReady.body.checks).toMatchObject({ database: 'failed', eventStore: 'failed' });
+    expect(notReady.body.details.database).toMatchObject({ status: 'down' });
 
     await database.start();
     let after = write;
@@ -71,6 +75,14 @@ describe('PostgreSQL restarts under a running service', () => {
     const page = await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages?minRevision=${revision}`);
     expect(page.status).toBe(200);
     expect(page.body.data.map((m: any) => m.content)).toEqual(['before', 'after']);
+    // Ready again once the projector has reconnected and caught up.
+    let ready = notReady;
+    for (let attempt = 0; attempt < 50 && ready.status !== 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      ready = await request(service.baseUrl, 'GET', '/health/ready');
+    }
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ok');
 
     // Unavailability is a warning, one line each, with no stack; nothing of it is an error.
     const entries = logEntries(service.output());

@@ -3,7 +3,12 @@ import type pg from 'pg';
 import { PG_POOL } from '../../src/database/database.module.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { requestRebuild } from '../projector/generations.js';
-import { type ProjectionStatus, projectionState, projectionStatus } from '../projector/status.js';
+import {
+  type ProjectionHealth,
+  projectionHealth,
+  type ProjectionStatus,
+  projectionStatus,
+} from '../projector/status.js';
 import { findProjection, PROJECTIONS } from '../registry.js';
 
 /** The answer to a rebuild request: the generation being built. */
@@ -25,10 +30,11 @@ export class ProjectionsService {
     return Promise.all(PROJECTIONS.map((projection) => projectionStatus(this.pool, this.store, projection)));
   }
 
-  /** Names of the projections whose status is `failed` (stopped at an event they cannot apply). */
-  async failed(): Promise<string[]> {
-    const states = await Promise.all(PROJECTIONS.map((projection) => projectionState(this.pool, projection)));
-    return PROJECTIONS.filter((_, i) => states[i] === 'failed').map((projection) => projection.name);
+  /** Each projection's status and lag, the lag counted up to `lagCap` events at most. */
+  health(lagCap: number): Promise<ProjectionHealth[]> {
+    return Promise.all(
+      PROJECTIONS.map((projection) => projectionHealth(this.pool, this.store, projection, lagCap)),
+    );
   }
 
   /** Undefined when there is no projection of that name. */

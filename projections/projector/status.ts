@@ -63,13 +63,27 @@ export async function projectionStatus(
   };
 }
 
-/** The status alone, without counting the lag: cheap enough for a readiness check. */
-export async function projectionState(
+/** What readiness asks of a projection: its status, and its live generation's lag counted up to `lagCap`. */
+export interface ProjectionHealth {
+  name: string;
+  status: ProjectionStatus['status'];
+  lag: number;
+}
+
+/** The status and a lag counted no further than needed: cheap enough for a readiness check. */
+export async function projectionHealth(
   db: pg.Pool | pg.ClientBase,
+  store: EventStore,
   projection: Projection,
-): Promise<ProjectionStatus['status']> {
+  lagCap: number,
+): Promise<ProjectionHealth> {
   const generations = await loadGenerations(db, projection.name);
-  return statusOf(generations, await hasActiveProjector(db, projection.name));
+  const live = generations.find((g) => g.state === 'live');
+  return {
+    name: projection.name,
+    status: statusOf(generations, await hasActiveProjector(db, projection.name)),
+    lag: await store.countAfter(live?.position ?? undefined, lagCap),
+  };
 }
 
 /** A rebuild under way shows, unless it has stopped on an error while the live generation has too. */

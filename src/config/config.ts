@@ -45,6 +45,10 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** Open connections at most; connections past it are closed at once. */
   maxConnections: number;
+
+  // Readiness
+  /** Most events a running projection may be behind the log while the instance still reports ready. */
+  readyMaxProjectionLag: number;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +92,8 @@ export const CONFIG_VARIABLES = [
   'HEADERS_TIMEOUT_MS',
   'KEEP_ALIVE_TIMEOUT_MS',
   'MAX_CONNECTIONS',
+  // Readiness
+  'READY_MAX_PROJECTION_LAG',
 ] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -111,6 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: read.integer('HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),
     keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
     maxConnections: read.integer('MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    // Readiness
+    readyMaxProjectionLag: read.integer('READY_MAX_PROJECTION_LAG', 10_000, 0, 1_000_000),
   };
   // Read whatever the backend, so that the variable is always known; required and used only with EventStoreDB.
   const connectionString = read.eventStoreConnectionString('EVENTSTORE_CONNECTION_STRING');

@@ -1,92 +1,48 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import type pg from 'pg';
-import { ProjectionsService } from '../../projections/index.js';
-import { PG_POOL } from '../database/database.module.js';
-import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Problem } from '../http/problem.js';
-
-/** Longest one readiness check may take, so that a probe is answered even when PostgreSQL is gone. */
-export const CHECK_TIMEOUT_MS = 1_000;
-
-type Outcome = 'ok' | 'failed';
-
-export interface Readiness {
-  status: 'ok';
-  checks: { database: Outcome; eventStore: Outcome; projections: Outcome };
-}
+import { CHECKS, type CheckKey, ReadinessChecks } from './readiness.checks.js';
 
 @Controller('health')
 export class HealthController {
   constructor(
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly projections: ProjectionsService,
+    private readonly health: HealthCheckService,
+    private readonly checks: ReadinessChecks,
   ) {}
 
+  /** Answers as long as the process serves HTTP: nothing else is asked, so a slow database never restarts it. */
   @Get('live')
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /**
-   * Ready when the read model's database and the event store answer, each within the timeout,
-   * and no projection has failed (stopped at an event it cannot apply). Otherwise 503, with
-   * the outcome of every check.
+   * Terminus's result when the database, the event store and the projections are fine; otherwise
+   * a 503 problem with the outcome of every check, and terminus's details beside it.
    */
   @Get('ready')
-  async ready(): Promise<Readiness> {
-    const [database, eventStore, projections] = await Promise.all([
-      check('database', async () => {
-        await this.pool.query('SELECT 1');
-        return undefined;
-      }),
-      check('event store', async () => {
-        await this.store.ping();
-        return undefined;
-      }),
-      check('projections', async () => {
-        const failed = await this.projections.failed();
-        if (failed.length === 0) return undefined;
-        const it = failed.length === 1 ? 'it' : 'they';
-        return `${failed.join(', ')} stopped at an event ${it} cannot apply (see GET /v1/projections)`;
-      }),
-    ]);
-    const checks = {
-      database: outcome(database),
-      eventStore: outcome(eventStore),
-      projections: outcome(projections),
-    };
-    const reasons = [database, eventStore, projections].filter((reason) => reason !== undefined);
-    if (reasons.length > 0) {
-      throw new Problem(503, 'not-ready', `Not ready: ${reasons.join('; ')}`, {
-        retryAfterSeconds: 2,
-        checks,
-      });
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.checks.database(),
+        () => this.checks.eventStore(),
+        () => this.checks.projections(),
+      ]);
+    } catch (error) {
+      throw error instanceof ServiceUnavailableException ? notReady(error.getResponse()) : error;
     }
-    return { status: 'ok', checks };
   }
 }
 
-function outcome(reason: string | undefined): Outcome {
-  return reason === undefined ? 'ok' : 'failed';
-}
-
-class CheckTimeout extends Error {}
-
-/** Runs one check within the timeout; resolves to why it failed, or undefined when it passed. */
-async function check(name: string, run: () => Promise<string | undefined>): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CheckTimeout()), CHECK_TIMEOUT_MS);
+function notReady(response: unknown): Problem {
+  const { details } = response as HealthCheckResult;
+  const keys = Object.keys(CHECKS) as CheckKey[];
+  const failed = keys.filter((key) => details[key]?.status !== 'up');
+  const reasons = failed.map((key) => `${CHECKS[key]}: ${String(details[key]?.message ?? 'no answer')}`);
+  return new Problem(503, 'not-ready', `Not ready: ${reasons.join('; ')}`, {
+    retryAfterSeconds: 2,
+    checks: Object.fromEntries(keys.map((key) => [key, failed.includes(key) ? 'failed' : 'ok'])),
+    details,
   });
-  try {
-    const problem = await Promise.race([run(), timeout]);
-    return problem === undefined ? undefined : `${name}: ${problem}`;
-  } catch (error) {
-    return error instanceof CheckTimeout
-      ? `${name}: no answer within ${CHECK_TIMEOUT_MS / 1000} s`
-      : `${name}: unavailable`;
-  } finally {
-    clearTimeout(timer);
-  }
 }

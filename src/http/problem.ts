@@ -15,6 +15,8 @@ export interface ProblemBody {
   currentRevision?: number;
   /** Extension of the readiness problem: the outcome of each check. */
   checks?: Record<string, 'ok' | 'failed'>;
+  /** Extension of the readiness problem: each check's details as the health check reports them. */
+  details?: Record<string, Record<string, unknown>>;
 }
 
 /** What a problem carries beyond its status, kind and detail. */
@@ -22,6 +24,7 @@ export interface ProblemExtras {
   errors?: FieldError[];
   currentRevision?: number;
   checks?: ProblemBody['checks'];
+  details?: ProblemBody['details'];
   /** Sent as the Retry-After header, not in the body. */
   retryAfterSeconds?: number;
   /** Overrides the level the status implies (see `logLevel`). */
@@ -78,6 +81,7 @@ export class Problem extends Error {
     if (this.extra.errors) body.errors = this.extra.errors;
     if (this.extra.currentRevision !== undefined) body.currentRevision = this.extra.currentRevision;
     if (this.extra.checks) body.checks = this.extra.checks;
+    if (this.extra.details) body.details = this.extra.details;
     return body;
   }
 }
