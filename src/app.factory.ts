@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { type Config, type LogLevel } from './config/config.js';
 import { answerClientError } from './http/client-errors.js';
 import { useJsonBodyParser } from './http/json-body.js';
+import { setUpOpenApi } from './http/openapi.js';
 import { Problem } from './http/problem.js';
 import { ProblemFilter, sendProblem } from './http/problem.filter.js';
 import { RouteMethods } from './http/routes.js';
@@ -27,7 +28,11 @@ class DrainAwareFastifyAdapter extends FastifyAdapter {
   }
 }
 
-export async function createApp(config: Config): Promise<NestFastifyApplication> {
+/** `routes` learns every route registered; pass one to read the route table afterwards. */
+export async function createApp(
+  config: Config,
+  routes = new RouteMethods(),
+): Promise<NestFastifyApplication> {
   const adapter = new DrainAwareFastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     // A projectId up to this long reaches validation (a 400 naming the field); a longer one is a
@@ -57,7 +62,6 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
   });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   fastify.server.maxConnections = config.maxConnections;
-  const routes = new RouteMethods();
   routes.listen(fastify);
   useJsonBodyParser(fastify);
   // Only JSON bodies: anything else is a 415 rather than a string handed to validation.
@@ -102,6 +106,7 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
   });
   app.useGlobalPipes(new JsonObjectBodyPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
+  setUpOpenApi(app);
   await app.init();
   return app;
 }

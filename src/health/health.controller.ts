@@ -1,8 +1,12 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiAnswer, ApiProblems } from '../http/openapi.decorators.js';
 import { Problem } from '../http/problem.js';
+import { LiveSchema, ReadinessSchema } from './health.schema.js';
 import { CHECKS, type CheckKey, ReadinessChecks } from './readiness.checks.js';
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -12,6 +16,7 @@ export class HealthController {
 
   /** Answers as long as the process serves HTTP: nothing else is asked, so a slow database never restarts it. */
   @Get('live')
+  @ApiAnswer(200, LiveSchema, 'The process serves HTTP')
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -22,6 +27,8 @@ export class HealthController {
    */
   @Get('ready')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiAnswer(200, ReadinessSchema, 'Ready: the database, the event store and every projection are fine')
+  @ApiProblems(503)
   async ready(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

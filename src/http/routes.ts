@@ -25,6 +25,11 @@ export class RouteMethods {
     });
   }
 
+  /** Every route registered, one entry per method, with its URL as Fastify has it (`/a/:id`). */
+  registered(): { method: string; url: string }[] {
+    return [...this.routes].flatMap(([url, { methods }]) => [...methods].map((method) => ({ method, url })));
+  }
+
   /** The methods some route answers at this path (without its query), sorted; empty if none. */
   allowedAt(path: string): string[] {
     const allowed = new Set<string>();

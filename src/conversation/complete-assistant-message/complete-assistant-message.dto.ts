@@ -1,8 +1,20 @@
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HasNoLoneSurrogate, HasNoNulCharacter } from '../../http/validation.js';
 
 export class CompleteAssistantMessageBody {
-  @IsString() @MaxLength(100_000) @HasNoNulCharacter() @HasNoLoneSurrogate() content!: string;
+  @ApiProperty({
+    maxLength: 100_000,
+    description: 'The final content; must not contain U+0000 or a lone surrogate',
+  })
+  @IsString()
+  @MaxLength(100_000)
+  @HasNoNulCharacter()
+  @HasNoLoneSurrogate()
+  content!: string;
 
-  @IsOptional() @IsIn(['success', 'error']) status?: 'success' | 'error';
+  @ApiPropertyOptional({ enum: ['success', 'error'], default: 'success' })
+  @IsOptional()
+  @IsIn(['success', 'error'])
+  status?: 'success' | 'error';
 }

@@ -8,15 +8,37 @@ import {
   Length,
   MaxLength,
 } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HasNoLoneSurrogate, HasNoNulCharacter } from '../../http/validation.js';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
 export class PostUserMessageBody {
-  @IsOptional() @IsUUID() id?: string;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Chosen by the client to make retries safe; else generated',
+  })
+  @IsOptional()
+  @IsUUID()
+  id?: string;
 
-  @IsString() @Length(1, 100_000) @HasNoNulCharacter() @HasNoLoneSurrogate() content!: string;
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 100_000,
+    description: 'Must not contain U+0000 or a lone surrogate',
+  })
+  @IsString()
+  @Length(1, 100_000)
+  @HasNoNulCharacter()
+  @HasNoLoneSurrogate()
+  content!: string;
 
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', format: 'uri', maxLength: 2048 },
+    maxItems: 20,
+    description: 'Absolute http or https URLs',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)

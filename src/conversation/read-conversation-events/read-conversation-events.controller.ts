@@ -1,14 +1,26 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiAnswer, ApiProblems, ApiProject } from '../../http/openapi.decorators.js';
 import { ProjectIdPipe } from '../../http/validation.js';
 import { integerParam } from '../../http/query-params.js';
+import { EventLogPageSchema } from './event-log.schema.js';
 import { type EventLogPage, ReadConversationEvents } from './read-conversation-events.query.js';
 
+@ApiProject('events')
 @Controller('v1/projects/:projectId')
 export class ReadConversationEventsController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get('events')
+  @ApiQuery({ name: 'fromRevision', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  })
+  @ApiAnswer(200, EventLogPageSchema, 'The raw event log, read from the event store')
+  @ApiProblems(400, 503)
   readConversationEvents(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Query('fromRevision') fromRevision: unknown,

@@ -1,23 +1,29 @@
 import { Body, Controller, Headers, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
+import { ApiCommand, ApiProject } from '../../http/openapi.decorators.js';
 import { ProjectIdPipe } from '../../http/validation.js';
 import { answer, commandContext, type CommandHeaders, only } from '../http/command-http.js';
-import { type Message } from '../message.js';
 import { StartTurn } from './start-turn.command.js';
-import { StartTurnBody } from './start-turn.dto.js';
+import { StartTurnBody, TurnSchema } from './start-turn.dto.js';
 
+@ApiProject('commands')
 @Controller('v1/projects/:projectId')
 export class StartTurnController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post('turns')
+  @ApiCommand({
+    created: { type: TurnSchema, description: 'Appended UserMessaged and AssistantReserved in one append' },
+    ok: { type: TurnSchema, description: 'A retry with the same two ids' },
+    problems: [409],
+  })
   async startTurn(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Body() body: StartTurnBody,
     @Headers() headers: CommandHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<{ user: Message; assistant: Message; revision: number }> {
+  ): Promise<TurnSchema> {
     const outcome = await this.commands.execute(new StartTurn(projectId, body, commandContext(headers)));
     const [user, assistant] = outcome.messages;
     answer(reply, outcome);

@@ -1,16 +1,46 @@
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { MessageSchema } from '../message.schema.js';
+import { type Message } from '../message.js';
 import { HasNoLoneSurrogate, HasNoNulCharacter } from '../../http/validation.js';
 import { PostUserMessageBody } from '../post-user-message/post-user-message.dto.js';
 
 export class TurnAssistantPart {
-  @IsOptional() @IsUUID() id?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
 
-  @IsOptional() @IsString() @MaxLength(100_000) @HasNoNulCharacter() @HasNoLoneSurrogate() content?: string;
+  @ApiPropertyOptional({ maxLength: 100_000, default: '' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100_000)
+  @HasNoNulCharacter()
+  @HasNoLoneSurrogate()
+  content?: string;
 }
 
 export class StartTurnBody {
-  @IsObject() @ValidateNested() @Type(() => PostUserMessageBody) user!: PostUserMessageBody;
+  @ApiProperty({ type: PostUserMessageBody })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PostUserMessageBody)
+  user!: PostUserMessageBody;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => TurnAssistantPart) assistant?: TurnAssistantPart;
+  @ApiPropertyOptional({ type: TurnAssistantPart, description: 'The placeholder; omitted, it is empty' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TurnAssistantPart)
+  assistant?: TurnAssistantPart;
+}
+
+/** The answer: both messages and the revision the append left. */
+@ApiSchema({ name: 'Turn' })
+export class TurnSchema {
+  @ApiProperty({ type: MessageSchema }) user!: Message;
+  @ApiProperty({
+    type: MessageSchema,
+    description: 'Its `sequence` is the user message’s + 1; it replies to it',
+  })
+  assistant!: Message;
+  @ApiProperty({ type: 'integer' }) revision!: number;
 }

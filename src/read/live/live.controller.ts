@@ -1,5 +1,7 @@
 import { Controller, Get, Head, Headers, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { ApiHeader, ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { ApiProblems, ApiProject } from '../../http/openapi.decorators.js';
 import { integerParam } from '../../http/query-params.js';
 import { ProjectIdPipe } from '../../http/validation.js';
 import { LiveService } from './live.service.js';
@@ -21,6 +23,8 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
+@ApiProject('live')
+@ApiProduces('text/event-stream')
 @Controller('v1/projects/:projectId/live')
 export class LiveController {
   constructor(private readonly live: LiveService) {}
@@ -30,12 +34,35 @@ export class LiveController {
    * lend HEAD its never-ending handler.
    */
   @Head()
+  @ApiResponse({
+    status: 200,
+    description: 'Extension: the headers a stream would start with, without the stream',
+  })
+  @ApiProblems(400)
   head(@Param('projectId', ProjectIdPipe) _projectId: string, @Res() reply: FastifyReply): void {
     void reply.status(200).headers(SSE_HEADERS).send();
   }
 
   /** Server-sent events of the project's message changes; see GET .../live in API.md. */
   @Get()
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'Resume after this revision (wins over `fromRevision`); -1 replays everything',
+  })
+  @ApiQuery({
+    name: 'fromRevision',
+    required: false,
+    schema: { type: 'integer', minimum: -1 },
+    description: 'Resume after this revision',
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      'Server-sent events in revision order: `retry: 2000` first, then `id: <revision>`, `event: message.created` or `message.updated`, `data: <Message JSON>`; a `: heartbeat` comment at least every `SSE_HEARTBEAT_MS`',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiProblems(400, 429, 503)
   async stream(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Query() query: Record<string, unknown>,

@@ -1,15 +1,20 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { sendConditional } from '../../http/etag.js';
 import { Problem } from '../../http/problem.js';
 import { integerParam } from '../../http/query-params.js';
+import { ApiConditionalRead, ApiMessageId, ApiProblems, ApiProject } from '../../http/openapi.decorators.js';
 import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
+import { MessageSchema } from '../../conversation/message.schema.js';
+import { MessagePageSchema } from './messages.schema.js';
 import { GetMessage } from './get-message.query.js';
 import { GetMessages, type PageCursor } from './get-messages.query.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
+@ApiProject('messages')
 @Controller('v1/projects/:projectId/messages')
 export class MessagesController {
   constructor(private readonly queries: QueryBus) {}
@@ -19,6 +24,24 @@ export class MessagesController {
    * URL at the same revision is always the same page.
    */
   @Get()
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    schema: { type: 'integer', minimum: 0 },
+    description: 'The newest messages with a lower sequence; not with `after`',
+  })
+  @ApiQuery({
+    name: 'after',
+    required: false,
+    schema: { type: 'integer', minimum: -1 },
+    description: 'The oldest messages with a higher sequence; not with `before`',
+  })
+  @ApiConditionalRead(MessagePageSchema, 'A page of history, in ascending sequence order')
   async list(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Query() query: Record<string, unknown>,
@@ -45,6 +68,9 @@ export class MessagesController {
    * not exist has no representation: 404 whatever If-None-Match says.
    */
   @Get(':messageId')
+  @ApiMessageId()
+  @ApiConditionalRead(MessageSchema, 'The message; its `ETag` is its own revision')
+  @ApiProblems(404)
   async one(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Param('messageId', MessageIdPipe) messageId: string,
