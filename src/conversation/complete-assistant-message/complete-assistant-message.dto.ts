@@ -1,16 +1,13 @@
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { HasNoLoneSurrogate, HasNoNulCharacter } from '../../http/validation.js';
+import { MessageText } from '../http/message-fields.js';
 
 export class CompleteAssistantMessageBody {
   @ApiProperty({
     maxLength: 100_000,
     description: 'The final content; must not contain U+0000 or a lone surrogate',
   })
-  @IsString()
-  @MaxLength(100_000)
-  @HasNoNulCharacter()
-  @HasNoLoneSurrogate()
+  @MessageText()
   content!: string;
 
   @ApiPropertyOptional({ enum: ['success', 'error'], default: 'success' })

@@ -1,26 +1,12 @@
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsOptional,
-  IsString,
-  IsUrl,
-  IsUUID,
-  Length,
-  MaxLength,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HasNoLoneSurrogate, HasNoNulCharacter } from '../../http/validation.js';
+import { OptionalMessageId } from '../http/message-fields.js';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
 export class PostUserMessageBody {
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'Chosen by the client to make retries safe; else generated',
-  })
-  @IsOptional()
-  @IsUUID()
-  id?: string;
+  @OptionalMessageId() id?: string;
 
   @ApiProperty({
     minLength: 1,

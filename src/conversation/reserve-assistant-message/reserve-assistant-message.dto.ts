@@ -1,27 +1,11 @@
-import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsOptional, IsUUID } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { HasNoLoneSurrogate, HasNoNulCharacter } from '../../http/validation.js';
+import { OptionalMessageId, OptionalPlaceholder } from '../http/message-fields.js';
 
 export class ReserveAssistantMessageBody {
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'Chosen by the client to make retries safe; else generated',
-  })
-  @IsOptional()
-  @IsUUID()
-  id?: string;
+  @OptionalMessageId() id?: string;
 
-  @ApiPropertyOptional({
-    maxLength: 100_000,
-    default: '',
-    description: 'The placeholder shown while the reply is generated',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100_000)
-  @HasNoNulCharacter()
-  @HasNoLoneSurrogate()
-  content?: string;
+  @OptionalPlaceholder('The placeholder shown while the reply is generated') content?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'A user message of this project, else 422' })
   @IsOptional()

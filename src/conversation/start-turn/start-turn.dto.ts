@@ -1,21 +1,15 @@
 import { Type } from 'class-transformer';
-import { IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { MessageSchema } from '../message.schema.js';
 import { type Message } from '../message.js';
-import { HasNoLoneSurrogate, HasNoNulCharacter } from '../../http/validation.js';
+import { OptionalMessageId, OptionalPlaceholder } from '../http/message-fields.js';
 import { PostUserMessageBody } from '../post-user-message/post-user-message.dto.js';
 
 export class TurnAssistantPart {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
+  @OptionalMessageId() id?: string;
 
-  @ApiPropertyOptional({ maxLength: 100_000, default: '' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100_000)
-  @HasNoNulCharacter()
-  @HasNoLoneSurrogate()
-  content?: string;
+  @OptionalPlaceholder('The placeholder shown while the reply is generated') content?: string;
 }
 
 export class StartTurnBody {
