@@ -8,6 +8,7 @@ import { answerClientError } from './http/client-errors.js';
 import { useJsonBodyParser } from './http/json-body.js';
 import { Problem } from './http/problem.js';
 import { ProblemFilter, sendProblem } from './http/problem.filter.js';
+import { noSniff, useResponsePolicies } from './http/response-policies.js';
 import { RouteMethods } from './http/routes.js';
 import { createValidationPipe, JsonObjectBodyPipe } from './http/validation.js';
 
@@ -34,6 +35,8 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
     // 400 from frameworkErrors below.
     routerOptions: { maxParamLength: 1000 },
     logger: false,
+    // Behind these proxies the client's address is the one they forward (limits count per address).
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     http: {
@@ -52,11 +55,14 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
               'A path parameter is longer than any valid identifier (a projectId is at most 100 characters, a messageId is a UUID)',
             )
           : new Problem(400, 'malformed-url', 'The URL is not validly percent-encoded');
+      // Refused before any hook runs.
+      noSniff(reply);
       sendProblem(problem, request, reply, { instance: false });
     },
   });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   fastify.server.maxConnections = config.maxConnections;
+  await useResponsePolicies(fastify, config);
   const routes = new RouteMethods();
   routes.listen(fastify);
   useJsonBodyParser(fastify);

@@ -6,6 +6,7 @@ import { ConversationModule } from './conversation/conversation.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthController } from './health/health.controller.js';
+import { CommandRateLimitModule } from './limits/command-rate-limit.js';
 import { LiveModule } from './read/live/live.module.js';
 import { MessagesModule } from './read/messages/messages.module.js';
 import { ProjectionsAdminModule } from './read/projections-admin/projections-admin.module.js';
@@ -24,6 +25,7 @@ export class AppModule {
         MessagesModule,
         LiveModule,
         ProjectionsAdminModule,
+        CommandRateLimitModule.forRoot(config),
       ],
       controllers: [HealthController],
     };

@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { CONVERSATION_CACHE_CONTROL } from '../../http/cache-control.js';
 import { ProjectIdPipe } from '../../http/validation.js';
 import { integerParam } from '../../http/query-params.js';
 import { type EventLogPage, ReadConversationEvents } from './read-conversation-events.query.js';
@@ -9,6 +10,7 @@ export class ReadConversationEventsController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get('events')
+  @Header('Cache-Control', CONVERSATION_CACHE_CONTROL)
   readConversationEvents(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Query('fromRevision') fromRevision: unknown,
