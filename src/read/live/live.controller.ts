@@ -22,7 +22,9 @@ export const SSE_RETRY_MS = 2_000;
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
   'cache-control': CONVERSATION_CACHE_CONTROL,
-  connection: 'keep-alive',
+  // Only a shutdown ends a stream from this side: its connection must then close too, or the idle
+  // keep-alive connection left behind would hold the server's close open.
+  connection: 'close',
   // Proxies such as nginx would otherwise hold events back in their buffers.
   'x-accel-buffering': 'no',
 };
