@@ -69,11 +69,12 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
   // Only JSON bodies: anything else is a 415 rather than a string handed to validation.
   fastify.removeContentTypeParser(['text/plain']);
 
-  // Requests in flight when the drain begins finish, then their connections close: left open as
-  // idle keep-alive connections, they would hold the server's close until KEEP_ALIVE_TIMEOUT_MS.
-  fastify.addHook('onSend', (_request, reply, payload, done) => {
-    if (adapter.draining) void reply.header('Connection', 'close');
-    done(null, payload);
+  // Requests in flight when the drain begins finish, then their connections close unless another
+  // request already waits on them (it gets the 503 below): left open as idle keep-alive
+  // connections, they would hold the server's close until KEEP_ALIVE_TIMEOUT_MS.
+  fastify.addHook('onResponse', (_request, _reply, done) => {
+    if (adapter.draining) setImmediate(() => fastify.server.closeIdleConnections());
+    done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     if (adapter.draining) {
