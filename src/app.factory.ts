@@ -9,6 +9,7 @@ import { useJsonBodyParser } from './http/json-body.js';
 import { setUpOpenApi } from './http/openapi.js';
 import { Problem } from './http/problem.js';
 import { ProblemFilter, sendProblem } from './http/problem.filter.js';
+import { noSniff, useResponsePolicies } from './http/response-policies.js';
 import { RouteMethods } from './http/routes.js';
 import { createValidationPipe, JsonObjectBodyPipe } from './http/validation.js';
 
@@ -39,6 +40,8 @@ export async function createApp(
     // 400 from frameworkErrors below.
     routerOptions: { maxParamLength: 1000 },
     logger: false,
+    // Behind these proxies the client's address is the one they forward (limits count per address).
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     http: {
@@ -57,16 +60,26 @@ export async function createApp(
               'A path parameter is longer than any valid identifier (a projectId is at most 100 characters, a messageId is a UUID)',
             )
           : new Problem(400, 'malformed-url', 'The URL is not validly percent-encoded');
+      // Refused before any hook runs.
+      noSniff(reply);
       sendProblem(problem, request, reply, { instance: false });
     },
   });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   fastify.server.maxConnections = config.maxConnections;
+  await useResponsePolicies(fastify, config);
   routes.listen(fastify);
   useJsonBodyParser(fastify);
   // Only JSON bodies: anything else is a 415 rather than a string handed to validation.
   fastify.removeContentTypeParser(['text/plain']);
 
+  // Requests in flight when the drain begins finish, then their connections close unless another
+  // request already waits on them (it gets the 503 below): left open as idle keep-alive
+  // connections, they would hold the server's close until KEEP_ALIVE_TIMEOUT_MS.
+  fastify.addHook('onResponse', (_request, _reply, done) => {
+    if (adapter.draining) setImmediate(() => fastify.server.closeIdleConnections());
+    done();
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     if (adapter.draining) {
       void reply.header('Connection', 'close');

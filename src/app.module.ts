@@ -6,6 +6,7 @@ import { ConversationModule } from './conversation/conversation.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthModule } from './health/health.module.js';
+import { CommandRateLimitModule } from './limits/command-rate-limit.js';
 import { LiveModule } from './read/live/live.module.js';
 import { MessagesModule } from './read/messages/messages.module.js';
 import { ProjectionsAdminModule } from './read/projections-admin/projections-admin.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
         LiveModule,
         ProjectionsAdminModule,
         HealthModule,
+        CommandRateLimitModule.forRoot(config),
       ],
     };
   }

@@ -38,11 +38,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: shutting down`);
-    // A shutdown that hangs (a database already gone) must not keep the process alive.
+    // A shutdown that hangs (a database already gone, a request that does not end) must not keep
+    // the process alive.
     setTimeout(() => {
-      logger.error('shutdown took longer than 15 s; exiting');
+      logger.error(`shutdown took longer than SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms); exiting`);
       process.exit(1);
-    }, 15_000).unref();
+    }, config.shutdownTimeoutMs).unref();
     await app.close();
     await embedded?.stop();
     process.exit(0);

@@ -12,7 +12,8 @@ const opened: SseConnection[] = [];
 
 beforeAll(async () => {
   databaseUrl = await createTestDatabase('live');
-  const env = { DATABASE_URL: databaseUrl, SSE_HEARTBEAT_MS: '200' };
+  // Every test client comes from one address: the cap per client must not get in the way here.
+  const env = { DATABASE_URL: databaseUrl, SSE_HEARTBEAT_MS: '200', LIVE_STREAMS_PER_CLIENT: '1000' };
   [a, b] = await Promise.all([startService(env), startService(env)]);
 });
 afterEach(() => opened.splice(0).forEach((connection) => connection.close()));
@@ -54,7 +55,7 @@ describe('GET /v1/projects/{projectId}/live', () => {
   it('opens with the SSE headers and a comment, then sends each change as the message at that revision', async () => {
     const p = projectId();
     const sse = await live(a, p);
-    expect(sse.response.headers.get('cache-control')).toBe('no-cache');
+    expect(sse.response.headers.get('cache-control')).toBe('private, no-cache');
     expect(sse.response.headers.get('x-accel-buffering')).toBe('no');
     expect(await sse.next()).toEqual({ kind: 'comment', text: expect.any(String) });
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { SYSTEM_DIR } from '../database/postgres-binaries.js';
 
 /** Typed configuration, read once from the environment and validated at start-up. */
@@ -49,6 +50,21 @@ export interface Config {
   // Readiness
   /** Most events a running projection may be behind the log while the instance still reports ready. */
   readyMaxProjectionLag: number;
+  // Limits, CORS and shutdown
+  /** Commands one client (its token, else its address) may send per window; 0 turns the limit off. */
+  rateLimitCommands: number;
+  rateLimitWindowMs: number;
+  /** Live (SSE) streams one client may hold open at once. */
+  liveStreamsPerClient: number;
+  /**
+   * The proxies (addresses, CIDR ranges or proxy-addr's `loopback`, `linklocal`, `uniquelocal`)
+   * whose `X-Forwarded-For` names the client; empty: the client is the socket's address.
+   */
+  trustProxy: string[];
+  /** Origins browsers may call from (`*` alone: any); empty: no CORS headers at all. */
+  corsOrigins: string[];
+  /** Most time a shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +110,14 @@ export const CONFIG_VARIABLES = [
   'MAX_CONNECTIONS',
   // Readiness
   'READY_MAX_PROJECTION_LAG',
+  // Limits, CORS and shutdown
+  'NODE_ENV',
+  'RATE_LIMIT_COMMANDS',
+  'RATE_LIMIT_WINDOW_MS',
+  'LIVE_STREAMS_PER_CLIENT',
+  'TRUST_PROXY',
+  'CORS_ORIGINS',
+  'SHUTDOWN_TIMEOUT_MS',
 ] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -119,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: read.integer('MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     // Readiness
     readyMaxProjectionLag: read.integer('READY_MAX_PROJECTION_LAG', 10_000, 0, 1_000_000),
+    // Limits, CORS and shutdown
+    ...readLimits(read, env),
   };
   // Read whatever the backend, so that the variable is always known; required and used only with EventStoreDB.
   const connectionString = read.eventStoreConnectionString('EVENTSTORE_CONNECTION_STRING');
@@ -134,6 +160,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
+
+/** Limits, CORS and shutdown. Commands are rate-limited by default in production only. */
+function readLimits(
+  read: Reader,
+  env: NodeJS.ProcessEnv,
+): Pick<
+  Config,
+  | 'rateLimitCommands'
+  | 'rateLimitWindowMs'
+  | 'liveStreamsPerClient'
+  | 'trustProxy'
+  | 'corsOrigins'
+  | 'shutdownTimeoutMs'
+> {
+  const production = env.NODE_ENV?.trim() === 'production';
+  return {
+    rateLimitCommands: read.integer('RATE_LIMIT_COMMANDS', production ? 300 : 0, 0, 1_000_000),
+    rateLimitWindowMs: read.integer('RATE_LIMIT_WINDOW_MS', 10_000, 100, 3_600_000),
+    liveStreamsPerClient: read.integer('LIVE_STREAMS_PER_CLIENT', 20, 1, 100_000),
+    trustProxy: read.proxies('TRUST_PROXY'),
+    corsOrigins: read.origins('CORS_ORIGINS'),
+    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 class Reader {
   constructor(
@@ -211,4 +263,56 @@ class Reader {
     }
     return value;
   }
+
+  /** A comma list of `scheme://host[:port]` origins, or `*` alone. */
+  origins(name: string): string[] {
+    const entries = this.list(name);
+    if (entries.length === 1 && entries[0] === '*') return entries;
+    const bad = entries.find((entry) => !isOrigin(entry));
+    if (bad !== undefined) {
+      this.problems.push(
+        `${name}: expected * alone or a comma list of origins such as https://app.example.com (no path), got "${bad}"`,
+      );
+      return [];
+    }
+    return entries;
+  }
+
+  /** A comma list of addresses, CIDR ranges or proxy-addr's names. */
+  proxies(name: string): string[] {
+    const entries = this.list(name);
+    const bad = entries.find((entry) => !PROXY_NAMES.includes(entry) && !isAddressOrRange(entry));
+    if (bad !== undefined) {
+      this.problems.push(
+        `${name}: expected a comma list of proxy addresses or CIDR ranges (or ${PROXY_NAMES.join(', ')}), got "${bad}"`,
+      );
+      return [];
+    }
+    return entries;
+  }
+
+  private list(name: string): string[] {
+    return (this.raw(name) ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+  }
+}
+
+/** Exactly what a browser sends as `Origin`: an http(s) URL with nothing after the port. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+function isAddressOrRange(value: string): boolean {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }

@@ -46,6 +46,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     socket.write(
       `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}\r\n` +
         `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        'X-Content-Type-Options: nosniff\r\n' +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         'Connection: close\r\n\r\n' +
         body,

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { type Precondition } from '../conversation/conversation.processor.js';
+import { CONVERSATION_CACHE_CONTROL } from './cache-control.js';
 import { Problem } from './problem.js';
 
 /**
@@ -72,8 +73,10 @@ function opaque(etag: string): string {
 }
 
 /**
- * Answers a GET (or HEAD) of a representation at `revision`: 304 with its tag and no body when
- * `If-None-Match` matches it, else 200 with the tag and `body`.
+ * Answers a GET (or HEAD) of conversation data at `revision`: 304 with its tag and no body when
+ * `If-None-Match` matches it, else 200 with the tag and `body`; both say to revalidate. The tag
+ * names the revision, whatever content coding the body is then sent in: the same revision is the
+ * same data, so a tag from a compressed answer revalidates an uncompressed one and the reverse.
  */
 export function sendConditional(
   reply: FastifyReply,
@@ -82,7 +85,7 @@ export function sendConditional(
   body: unknown,
 ): void {
   const etag = toETag(revision);
-  void reply.header('ETag', etag);
+  void reply.header('ETag', etag).header('Cache-Control', CONVERSATION_CACHE_CONTROL);
   if (ifNoneMatchMatches(ifNoneMatch, etag)) void reply.status(304).send();
   else void reply.status(200).send(body);
 }

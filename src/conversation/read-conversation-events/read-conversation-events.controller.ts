@@ -1,7 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiAnswer, ApiProblems, ApiProject } from '../../http/openapi.decorators.js';
+import { CONVERSATION_CACHE_CONTROL } from '../../http/cache-control.js';
 import { ProjectIdPipe } from '../../http/validation.js';
 import { integerParam } from '../../http/query-params.js';
 import { EventLogPageSchema } from './event-log.schema.js';
@@ -21,6 +22,7 @@ export class ReadConversationEventsController {
   })
   @ApiAnswer(200, EventLogPageSchema, 'The raw event log, read from the event store')
   @ApiProblems(400, 503)
+  @Header('Cache-Control', CONVERSATION_CACHE_CONTROL)
   readConversationEvents(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Query('fromRevision') fromRevision: unknown,

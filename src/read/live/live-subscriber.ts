@@ -14,6 +14,21 @@ export interface SseSink {
 export const HEARTBEAT_FRAME = ': heartbeat\n\n';
 
 /**
+ * The last frame of a stream whose instance shuts down. It has no `id`, so a client's
+ * Last-Event-ID stays its last change and a reconnection (which the load balancer sends to
+ * another instance) resumes exactly there.
+ */
+export const SHUTDOWN_FRAME =
+  'event: shutdown\ndata: {"detail":"This instance is shutting down; reconnect with Last-Event-ID to resume on another"}\n\n';
+
+/** Tells the client to reconnect elsewhere, then ends the stream. */
+export function shutDown(sink: SseSink): void {
+  if (sink.writableEnded) return;
+  if (!sink.destroyed) sink.write(SHUTDOWN_FRAME);
+  sink.end();
+}
+
+/**
  * One client of a channel. It only ever writes the revision after the last one it wrote, so
  * whatever order pages reach it in, it sends no gap and no duplicate. When its socket is full it
  * stops taking changes until 'drain' and then catches up from the log: a slow client costs
@@ -58,8 +73,8 @@ export class LiveSubscriber {
     if (this.ready && !this.sink.write(HEARTBEAT_FRAME)) this.waitForDrain();
   }
 
-  end(): void {
-    if (!this.sink.writableEnded) this.sink.end();
+  shutDown(): void {
+    shutDown(this.sink);
   }
 
   private waitForDrain(): void {

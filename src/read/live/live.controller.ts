@@ -1,12 +1,18 @@
-import { Controller, Get, Head, Headers, Param, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get, Head, Headers, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiHeader, ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { ApiProblems, ApiProject } from '../../http/openapi.decorators.js';
+import { CONVERSATION_CACHE_CONTROL } from '../../http/cache-control.js';
 import { integerParam } from '../../http/query-params.js';
 import { ProjectIdPipe } from '../../http/validation.js';
+import { clientKeyOf } from '../../limits/client-key.js';
+import { type StreamCap } from '../../limits/stream-cap.js';
 import { LiveService } from './live.service.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
+
+/** The cap on the live streams each client holds open (LIVE_STREAMS_PER_CLIENT). */
+export const LIVE_STREAM_CAP = Symbol('LIVE_STREAM_CAP');
 
 /**
  * The reconnection time (ms) sent at the start of every stream, which an EventSource waits
@@ -17,8 +23,10 @@ export const SSE_RETRY_MS = 2_000;
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
-  'cache-control': 'no-cache',
-  connection: 'keep-alive',
+  'cache-control': CONVERSATION_CACHE_CONTROL,
+  // Only a shutdown ends a stream from this side: its connection must then close too, or the idle
+  // keep-alive connection left behind would hold the server's close open.
+  connection: 'close',
   // Proxies such as nginx would otherwise hold events back in their buffers.
   'x-accel-buffering': 'no',
 };
@@ -27,7 +35,10 @@ const SSE_HEADERS = {
 @ApiProduces('text/event-stream')
 @Controller('v1/projects/:projectId/live')
 export class LiveController {
-  constructor(private readonly live: LiveService) {}
+  constructor(
+    private readonly live: LiveService,
+    @Inject(LIVE_STREAM_CAP) private readonly cap: StreamCap,
+  ) {}
 
   /**
    * The stream's headers without the stream. Declared before the GET route, which would otherwise
@@ -67,20 +78,30 @@ export class LiveController {
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Query() query: Record<string, unknown>,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     // Everything that can fail is settled before the stream starts, so it is still a problem response.
     const resume = resumePoint(lastEventId, query.fromRevision);
     const current = await this.live.currentRevision(projectId);
+    // A 429 problem when the client holds its cap; the slot is given back when the stream closes.
+    const release = this.cap.acquire(clientKeyOf(request));
     const response = reply.raw;
     reply.hijack();
     // The client may have left while the revision was looked up.
-    if (response.destroyed || !response.socket || response.socket.destroyed) return;
+    if (response.destroyed || !response.socket || response.socket.destroyed) {
+      release();
+      return;
+    }
     response.writeHead(200, SSE_HEADERS);
     response.write(`retry: ${SSE_RETRY_MS}\n: connected\n\n`);
     const unsubscribe = this.live.subscribe(projectId, resume ?? current, current, response);
-    response.once('close', unsubscribe);
-    response.on('error', unsubscribe);
+    const closed = () => {
+      unsubscribe();
+      release();
+    };
+    response.once('close', closed);
+    response.on('error', closed);
   }
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../../event-store/event-store.port.js';
 import { projectIdOf, streamNameOf } from '../../conversation/conversation-stream.js';
 import { LiveChannel } from './live-channel.js';
-import { LiveSubscriber, type SseSink } from './live-subscriber.js';
+import { LiveSubscriber, shutDown, type SseSink } from './live-subscriber.js';
 import { type ChangeSource, MessageChangeReader } from './message-changes.js';
 
 export const LIVE_PAGE_SIZE = 500;
@@ -52,7 +52,7 @@ export class LiveService implements BeforeApplicationShutdown {
    */
   subscribe(projectId: string, after: number, current: number, sink: SseSink): () => void {
     if (this.stopped) {
-      sink.end();
+      shutDown(sink);
       return () => undefined;
     }
     let channel = this.channels.get(projectId);
@@ -84,13 +84,16 @@ export class LiveService implements BeforeApplicationShutdown {
     return { channels: this.channels.size, subscribers };
   }
 
-  /** Open streams would keep the HTTP server from closing. */
+  /**
+   * Open streams would keep the HTTP server from closing: each is told to reconnect elsewhere and
+   * ended, before the server stops.
+   */
   beforeApplicationShutdown(): void {
     this.stopped = true;
     this.watch.close();
     for (const channel of [...this.channels.values()]) {
       channel.close();
-      for (const subscriber of channel.subscribers) subscriber.end();
+      for (const subscriber of channel.subscribers) subscriber.shutDown();
     }
     this.channels.clear();
   }
