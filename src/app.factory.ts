@@ -1,18 +1,16 @@
-import { type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
-import { type Config, type LogLevel } from './config/config.js';
+import { Logger } from 'nestjs-pino';
+import { type Config } from './config/config.js';
 import { answerClientError } from './http/client-errors.js';
 import { useJsonBodyParser } from './http/json-body.js';
 import { Problem } from './http/problem.js';
+import { requestIdOf, useRequestIds } from './http/request-id.js';
 import { ProblemFilter, sendProblem } from './http/problem.filter.js';
 import { RouteMethods } from './http/routes.js';
 import { createValidationPipe, JsonObjectBodyPipe } from './http/validation.js';
-
-const NEST_LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-const RANK: Record<LogLevel, number> = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
 
 /** How often Node looks for requests past their headers or request timeout. */
 const TIMEOUT_CHECK_INTERVAL_MS = 250;
@@ -34,6 +32,8 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
     // 400 from frameworkErrors below.
     routerOptions: { maxParamLength: 1000 },
     logger: false,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     http: {
@@ -57,6 +57,7 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
   });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   fastify.server.maxConnections = config.maxConnections;
+  useRequestIds(fastify);
   const routes = new RouteMethods();
   routes.listen(fastify);
   useJsonBodyParser(fastify);
@@ -96,10 +97,12 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: NEST_LEVELS.slice(0, RANK[config.logLevel] + 1),
+    // Held until pino (LoggerModule, at LOG_LEVEL) takes over below.
+    bufferLogs: true,
     // The JSON parser above only: no urlencoded bodies.
     bodyParser: false,
   });
+  app.useLogger(app.get(Logger));
   app.useGlobalPipes(new JsonObjectBodyPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   await app.init();

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
 import { ProjectionsModule } from '../projections/index.js';
 import { ConfigModule } from './config/config.module.js';
 import { type Config } from './config/config.js';
@@ -6,6 +7,7 @@ import { ConversationModule } from './conversation/conversation.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthController } from './health/health.controller.js';
+import { loggerParams } from './logging/logging.js';
 import { LiveModule } from './read/live/live.module.js';
 import { MessagesModule } from './read/messages/messages.module.js';
 import { ProjectionsAdminModule } from './read/projections-admin/projections-admin.module.js';
@@ -24,6 +26,7 @@ export class AppModule {
         MessagesModule,
         LiveModule,
         ProjectionsAdminModule,
+        LoggerModule.forRoot(loggerParams(config)),
       ],
       controllers: [HealthController],
     };

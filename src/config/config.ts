@@ -8,6 +8,7 @@ import { SYSTEM_DIR } from '../database/postgres-binaries.js';
  */
 export type EventStoreKind = 'postgres' | 'eventstoredb';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type LogFormat = 'json' | 'pretty';
 
 export interface Config {
   port: number;
@@ -45,6 +46,8 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** Open connections at most; connections past it are closed at once. */
   maxConnections: number;
+  /** Logs: JSON lines, or human-readable (pino-pretty) by default on a terminal outside production. */
+  logFormat: LogFormat;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +59,12 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 const EVENT_STORES: readonly EventStoreKind[] = ['postgres', 'eventstoredb'];
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
+
+/** Someone reading a terminal in development gets readable lines; anything else, JSON for machines. */
+function defaultLogFormat(env: NodeJS.ProcessEnv): LogFormat {
+  return env.NODE_ENV !== 'production' && process.stdout.isTTY ? 'pretty' : 'json';
+}
 
 /**
  * The connection string schemes EventStoreDB and KurrentDB document. `kurrentdb` is the newer
@@ -88,6 +97,9 @@ export const CONFIG_VARIABLES = [
   'HEADERS_TIMEOUT_MS',
   'KEEP_ALIVE_TIMEOUT_MS',
   'MAX_CONNECTIONS',
+  // Logs
+  'LOG_FORMAT',
+  'NODE_ENV',
 ] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -111,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: read.integer('HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),
     keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
     maxConnections: read.integer('MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    // Logs
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, defaultLogFormat(env)),
   };
   // Read whatever the backend, so that the variable is always known; required and used only with EventStoreDB.
   const connectionString = read.eventStoreConnectionString('EVENTSTORE_CONNECTION_STRING');
