@@ -3,5 +3,6 @@ export { MESSAGE_COLUMNS, type MessageRow, toMessage } from './messages/message-
 export { ProjectionsModule } from './nest/projections.module.js';
 export { ProjectionsService, type RebuildRequested } from './nest/projections.service.js';
 export { PROJECTED_CHANNEL } from './projector/generations.js';
+export { type ProjectionMetrics } from './projector/metrics.js';
 export { type ProjectionStatus } from './projector/status.js';
 export { PROJECTOR_MIGRATIONS } from './registry.js';

@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthController } from './health/health.controller.js';
 import { loggerParams } from './logging/logging.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { LiveModule } from './read/live/live.module.js';
 import { MessagesModule } from './read/messages/messages.module.js';
 import { ProjectionsAdminModule } from './read/projections-admin/projections-admin.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
         LiveModule,
         ProjectionsAdminModule,
         LoggerModule.forRoot(loggerParams(config)),
+        MetricsModule,
       ],
       controllers: [HealthController],
     };

@@ -9,5 +9,6 @@ import { MessageChangeReader } from './message-changes.js';
   imports: [NotificationsModule],
   controllers: [LiveController],
   providers: [MessageChangeReader, LiveService],
+  exports: [LiveService],
 })
 export class LiveModule {}
