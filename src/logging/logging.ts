@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type LoggerService, RequestMethod } from '@nestjs/common';
 import { Logger, type Params, PinoLogger } from 'nestjs-pino';
+import { pino } from 'pino';
 import pretty from 'pino-pretty';
 import { type Config } from '../config/config.js';
 import { requestIdOf, routeOfRaw } from '../http/request-id.js';
@@ -35,9 +36,12 @@ export function loggerParams(config: Pick<Config, 'logLevel' | 'logFormat'>): Pa
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request completed',
   };
-  // Synchronous, so that nothing is lost at exit (a transport would run in a worker thread).
+  // Written synchronously, as the console is: lines keep their order with what the service does and
+  // answers, and none is lost at exit (a transport would run in a worker thread).
+  const destination =
+    config.logFormat === 'pretty' ? pretty({ sync: true }) : pino.destination({ sync: true });
   return {
-    pinoHttp: config.logFormat === 'pretty' ? [options, pretty({ sync: true })] : options,
+    pinoHttp: [options, destination],
     // Every path. The module's default pattern, "{/*splat}", matches no request under this Fastify adapter.
     forRoutes: [{ path: '/{*splat}', method: RequestMethod.ALL }],
   };
