@@ -4,4 +4,5 @@ export { ProjectionsModule } from './nest/projections.module.js';
 export { ProjectionsService, type RebuildRequested } from './nest/projections.service.js';
 export { PROJECTED_CHANNEL } from './projector/generations.js';
 export { type ProjectionHealth, type ProjectionStatus } from './projector/status.js';
+export { type ProjectionMetrics } from './projector/metrics.js';
 export { PROJECTOR_MIGRATIONS } from './registry.js';

@@ -1,20 +1,18 @@
-import { type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
-import { type Config, type LogLevel } from './config/config.js';
+import { Logger } from 'nestjs-pino';
+import { type Config } from './config/config.js';
 import { answerClientError } from './http/client-errors.js';
 import { useJsonBodyParser } from './http/json-body.js';
 import { setUpOpenApi } from './http/openapi.js';
 import { Problem } from './http/problem.js';
+import { requestIdOf, useRequestIds } from './http/request-id.js';
 import { ProblemFilter, sendProblem } from './http/problem.filter.js';
 import { noSniff, useResponsePolicies } from './http/response-policies.js';
 import { RouteMethods } from './http/routes.js';
 import { createValidationPipe, JsonObjectBodyPipe } from './http/validation.js';
-
-const NEST_LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-const RANK: Record<LogLevel, number> = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
 
 /** How often Node looks for requests past their headers or request timeout. */
 const TIMEOUT_CHECK_INTERVAL_MS = 250;
@@ -42,6 +40,8 @@ export async function createApp(
     logger: false,
     // Behind these proxies the client's address is the one they forward (limits count per address).
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     http: {
@@ -68,6 +68,7 @@ export async function createApp(
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   fastify.server.maxConnections = config.maxConnections;
   await useResponsePolicies(fastify, config);
+  useRequestIds(fastify);
   routes.listen(fastify);
   useJsonBodyParser(fastify);
   // Only JSON bodies: anything else is a 415 rather than a string handed to validation.
@@ -113,10 +114,12 @@ export async function createApp(
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: NEST_LEVELS.slice(0, RANK[config.logLevel] + 1),
+    // Held until pino (LoggerModule, at LOG_LEVEL) takes over below.
+    bufferLogs: true,
     // The JSON parser above only: no urlencoded bodies.
     bodyParser: false,
   });
+  app.useLogger(app.get(Logger));
   app.useGlobalPipes(new JsonObjectBodyPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   setUpOpenApi(app);

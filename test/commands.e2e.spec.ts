@@ -402,7 +402,11 @@ describe('text PostgreSQL cannot store', () => {
 describe('GET /v1/projects/{projectId}/events', () => {
   it('pages the raw log with fromRevision, limit and nextRevision', async () => {
     const p = projectId();
-    for (let i = 0; i < 5; i++) await post(`/v1/projects/${p}/messages`, { content: `m${i}` });
+    const requestIds: (string | null)[] = [];
+    for (let i = 0; i < 5; i++) {
+      const posted = await post(`/v1/projects/${p}/messages`, { content: `m${i}` });
+      requestIds.push(posted.headers.get('x-request-id'));
+    }
     const page = await request(service.baseUrl, 'GET', `/v1/projects/${p}/events?fromRevision=1&limit=2`);
     expect(page.status).toBe(200);
     expect(page.body.nextRevision).toBe(3);
@@ -411,7 +415,13 @@ describe('GET /v1/projects/{projectId}/events', () => {
       revision: 1,
       type: 'UserMessaged',
       data: expect.objectContaining({ content: 'm1', projectId: p, imageUrls: [], createdBy: null }),
-      metadata: { correlationId: null, causationId: expect.any(String), userId: null, schemaVersion: 1 },
+      // The request's id, generated since the client sent none.
+      metadata: {
+        correlationId: requestIds[1],
+        causationId: expect.any(String),
+        userId: null,
+        schemaVersion: 1,
+      },
       createdAt: expect.any(String),
       position: expect.any(String),
     });

@@ -4,6 +4,7 @@ import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectId, readAllEvents, request } from './support/http.js';
+import { logEntries } from './support/logs.js';
 import { freePort } from './support/ports.js';
 import { describeAsRoot } from './support/root.js';
 import { type RunningService, startService } from './support/service.js';
@@ -45,6 +46,8 @@ describeAsRoot('the embedded PostgreSQL as root, DATA_DIR where "postgres" canno
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       EMBEDDED_POSTGRES_SYSTEM_DIR: systemDir,
       NO_COLOR: '1',
+      // The start-up lines read below are at info.
+      LOG_LEVEL: 'info',
     };
   });
   afterAll(async () => {
@@ -55,7 +58,8 @@ describeAsRoot('the embedded PostgreSQL as root, DATA_DIR where "postgres" canno
 
   it('serves, says where the data is, and keeps it across a restart', async () => {
     service = await startService(env);
-    const where = /its data is kept in (\S+)/.exec(service.output())?.[1];
+    const messages = logEntries(service.output()).map((entry) => entry.message);
+    const where = /its data is kept in (\S+)/.exec(messages.join('\n'))?.[1];
     expect(where).toMatch(new RegExp(`^${systemDir}/data-[0-9a-f]{12}/postgres$`));
     expect(existsSync(path.join(where!, 'PG_VERSION'))).toBe(true);
     expect(existsSync(path.join(env.DATA_DIR!, 'postgres'))).toBe(false);

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { PG_POOL } from '../../src/database/database.module.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { requestRebuild } from '../projector/generations.js';
+import { type ProjectionMetrics, projectionMetrics } from '../projector/metrics.js';
 import {
   type ProjectionHealth,
   projectionHealth,
@@ -59,5 +60,10 @@ export class ProjectionsService {
     } finally {
       client.release();
     }
+  }
+
+  /** Every projection's status with its applied-events count and its lag in seconds. */
+  async metrics(): Promise<ProjectionMetrics[]> {
+    return Promise.all(PROJECTIONS.map((projection) => projectionMetrics(this.pool, this.store, projection)));
   }
 }

@@ -9,6 +9,7 @@ import { SYSTEM_DIR } from '../database/postgres-binaries.js';
  */
 export type EventStoreKind = 'postgres' | 'eventstoredb';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type LogFormat = 'json' | 'pretty';
 
 export interface Config {
   port: number;
@@ -65,6 +66,8 @@ export interface Config {
   corsOrigins: string[];
   /** Most time a shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** Logs: JSON lines, or human-readable (pino-pretty) by default on a terminal outside production. */
+  logFormat: LogFormat;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +79,12 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 const EVENT_STORES: readonly EventStoreKind[] = ['postgres', 'eventstoredb'];
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
+
+/** Someone reading a terminal in development gets readable lines; anything else, JSON for machines. */
+function defaultLogFormat(env: NodeJS.ProcessEnv): LogFormat {
+  return env.NODE_ENV !== 'production' && process.stdout.isTTY ? 'pretty' : 'json';
+}
 
 /**
  * The connection string schemes EventStoreDB and KurrentDB document. `kurrentdb` is the newer
@@ -118,6 +127,8 @@ export const CONFIG_VARIABLES = [
   'TRUST_PROXY',
   'CORS_ORIGINS',
   'SHUTDOWN_TIMEOUT_MS',
+  // Logs
+  'LOG_FORMAT',
 ] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -145,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readyMaxProjectionLag: read.integer('READY_MAX_PROJECTION_LAG', 10_000, 0, 1_000_000),
     // Limits, CORS and shutdown
     ...readLimits(read, env),
+    // Logs
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, defaultLogFormat(env)),
   };
   // Read whatever the backend, so that the variable is always known; required and used only with EventStoreDB.
   const connectionString = read.eventStoreConnectionString('EVENTSTORE_CONNECTION_STRING');

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CONFIG } from '../config/config.module.js';
 import { type Config } from '../config/config.js';
 import {
@@ -9,6 +10,12 @@ import {
   type NewEvent,
   WrongExpectedVersionError,
 } from '../event-store/event-store.port.js';
+import {
+  type AppendOutcome,
+  COMMAND_METRICS,
+  type CommandMetrics,
+  NO_COMMAND_METRICS,
+} from './command-metrics.js';
 import { streamNameOf } from './conversation-stream.js';
 import { CachedConversation, ConversationStateCache } from './conversation-state.cache.js';
 import { type ConversationState, evolve } from './conversation.js';
@@ -90,6 +97,7 @@ export class ConversationCommandProcessor {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CONFIG) config: Config,
+    @Optional() @Inject(COMMAND_METRICS) private readonly metrics: CommandMetrics = NO_COMMAND_METRICS,
   ) {
     this.cache = new ConversationStateCache(config.stateCacheBytes);
   }
@@ -145,7 +153,7 @@ export class ConversationCommandProcessor {
       const expected: ExpectedRevision =
         conversation.revision < 0 ? 'no_stream' : BigInt(conversation.revision);
       try {
-        await this.appendOrFindOut(streamName, events, expected);
+        await this.measured(decisions, () => this.appendOrFindOut(streamName, events, expected));
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
           await this.catchUp(streamName, conversation).catch(nothingAppended);
@@ -154,6 +162,7 @@ export class ConversationCommandProcessor {
               `${streamName}: still conflicting after ${attempt} attempts in ${RETRY_FOR_MS} ms`,
             );
           }
+          this.metrics.retry();
           await pause(attempt);
           continue;
         }
@@ -167,6 +176,22 @@ export class ConversationCommandProcessor {
       for (const { event } of events) conversation.apply(event, conversation.revision + 1);
       this.cache.track(streamName, conversation, before);
       return settle(decisions, true);
+    }
+  }
+
+  /** Reports the append's time, size (the commands whose events it carries) and outcome. */
+  private async measured(decisions: Decision[], append: () => Promise<void>): Promise<void> {
+    const commands = decisions.filter((decision) => decision.appends).length;
+    const started = performance.now();
+    let outcome: AppendOutcome = 'failed';
+    try {
+      await append();
+      outcome = 'appended';
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) outcome = 'conflict';
+      throw error;
+    } finally {
+      this.metrics.append(commands, (performance.now() - started) / 1000, outcome);
     }
   }
 

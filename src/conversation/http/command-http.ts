@@ -8,13 +8,14 @@ import { type Message } from '../message.js';
 export interface CommandHeaders {
   'if-match'?: string;
   'if-none-match'?: string;
+  /** The request id, validated or generated (see http/request-id.ts). */
   'x-request-id'?: string;
 }
 
 export function commandContext(headers: CommandHeaders): CommandContext {
   return {
     precondition: preconditionFrom(headers['if-match'], headers['if-none-match']),
-    correlationId: headers['x-request-id']?.slice(0, 200) ?? null,
+    correlationId: headers['x-request-id'] ?? null,
     causationId: uuidv7(),
     userId: null,
   };

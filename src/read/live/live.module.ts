@@ -20,5 +20,6 @@ import { MessageChangeReader } from './message-changes.js';
       inject: [CONFIG],
     },
   ],
+  exports: [LiveService],
 })
 export class LiveModule {}
