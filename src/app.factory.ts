@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
+import { useAuthentication } from './auth/authentication.js';
 import { type Config, type LogLevel } from './config/config.js';
 import { answerClientError } from './http/client-errors.js';
 import { useJsonBodyParser } from './http/json-body.js';
@@ -94,6 +95,7 @@ export async function createApp(config: Config): Promise<NestFastifyApplication>
     }
     done();
   });
+  if (config.auth) useAuthentication(fastify, config.auth);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LEVELS.slice(0, RANK[config.logLevel] + 1),
