@@ -1,8 +1,14 @@
 import type { JWTPayload } from 'jose';
 import { createTestDatabase } from './support/database.js';
-import { type JsonResponse, projectId, request } from './support/http.js';
+import {
+  type Answer,
+  bearer,
+  type RouteCall,
+  call as callRoute,
+  projectRoutes,
+} from './support/authorized-routes.js';
+import { projectId, request } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';
-import { openSse } from './support/sse.js';
 import {
   keyToken,
   secretToken,
@@ -49,37 +55,9 @@ function claims(project: string, extra: JWTPayload = {}): JWTPayload {
   return { sub: 'user-17', projects: [project], iss: ISSUER, aud: AUDIENCE, ...extra };
 }
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-/** The four kinds of route: each answers 2xx when allowed. */
-const ROUTES: Record<string, (project: string, authorization?: string) => Promise<Answer>> = {
-  read: (project, authorization) => call('GET', `/v1/projects/${project}/messages`, authorization),
-  write: (project, authorization) =>
-    call('POST', `/v1/projects/${project}/messages`, authorization, { content: 'hello' }),
-  events: (project, authorization) => call('GET', `/v1/projects/${project}/events`, authorization),
-  live: async (project, authorization) => {
-    const stream = await openSse(`${service.baseUrl}/v1/projects/${project}/live`, headers(authorization));
-    const { status, headers: answered } = stream.response;
-    const text = status === 200 ? '' : await stream.response.text();
-    stream.close();
-    return { status, headers: answered, text };
-  },
-};
-
-function headers(authorization: string | undefined): Record<string, string> {
-  return authorization === undefined ? {} : { authorization };
-}
-
-async function call(method: string, path: string, authorization?: string, body?: unknown): Promise<Answer> {
-  const answer: JsonResponse = await request(service.baseUrl, method, path, body, headers(authorization));
-  return { status: answer.status, headers: answer.headers, text: JSON.stringify(answer.body) };
-}
-
-const bearer = (token: string): string => `Bearer ${token}`;
+const routes = (): ReturnType<typeof projectRoutes> => projectRoutes(service.baseUrl);
+const call = (method: string, path: string, authorization?: string, body?: unknown): Promise<Answer> =>
+  callRoute(service.baseUrl, method, path, authorization, body);
 
 type Case = [name: string, authorization: (project: string) => Promise<string | undefined>];
 
@@ -118,8 +96,8 @@ const ALLOWED: Case[] = [
   ],
 ];
 
-describe.each(Object.keys(ROUTES))('authentication on the %s route', (route) => {
-  const send = ROUTES[route]!;
+describe.each(['read', 'write', 'events', 'live'] as const)('authentication on the %s route', (route) => {
+  const send: RouteCall = (project, authorization) => routes()[route](project, authorization);
 
   it.each(UNAUTHENTICATED)('%s: 401 with a Bearer challenge', async (_name, authorization) => {
     const project = projectId('auth');
@@ -157,7 +135,7 @@ describe.each(Object.keys(ROUTES))('authentication on the %s route', (route) => 
 describe('authentication: what each answer says', () => {
   it('names why a token was refused, in the problem and the challenge', async () => {
     const project = projectId('auth');
-    const expired = await ROUTES.read!(
+    const expired = await routes().read(
       project,
       bearer(await secretToken(claims(project), { expiresIn: -60 })),
     );
