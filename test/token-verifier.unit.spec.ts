@@ -70,3 +70,16 @@ describe('token verifier', () => {
     await expect(both.verify(await keyToken(key, { sub: 'u' }))).rejects.toBeInstanceOf(KeysUnavailable);
   });
 });
+
+describe('token verifier: tokens verified before', () => {
+  it('refuses a remembered token once it expires', async () => {
+    let now = Date.now();
+    const remembering = createTokenVerifier({ jwtSecret: TEST_SECRET }, () => now);
+    const token = await secretToken(valid, { expiresIn: 5 });
+    await expect(remembering.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+    now += 20_000;
+    await expect(remembering.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+    now += 20_000;
+    await expect(remembering.verify(token)).rejects.toThrow('The token has expired');
+  });
+});

@@ -12,6 +12,7 @@ import {
 import { type AuthConfig } from '../config/config.js';
 import { KeysUnavailable, Unauthenticated } from './auth.errors.js';
 import { type Principal } from './principal.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** The one algorithm a shared secret signs with. */
 const SECRET_ALGORITHMS: readonly string[] = ['HS256'];
@@ -46,6 +47,11 @@ const KEY_SET_COOLDOWN_MS = 5_000;
 const KEY_SET_MAX_AGE_MS = 10 * 60_000;
 const KEY_SET_TIMEOUT_MS = 5_000;
 
+/** Verified tokens remembered at most: a few hundred bytes each. */
+const VERIFIED_TOKENS = 10_000;
+/** How long a verified token is believed without verifying it again. */
+const VERIFIED_TOKEN_MAX_AGE_MS = 60_000;
+
 export interface TokenVerifier {
   /** The token's principal; throws Unauthenticated or KeysUnavailable. */
   verify(token: string): Promise<Principal>;
@@ -63,7 +69,7 @@ interface KeySource {
  * Verifies bearer tokens with jose against the configured key sources. With both configured, the
  * token's `alg` picks one: HS256 the secret, an asymmetric algorithm the key set.
  */
-export function createTokenVerifier(config: AuthConfig): TokenVerifier {
+export function createTokenVerifier(config: AuthConfig, clock: () => number = Date.now): TokenVerifier {
   const sources = [secretSource(config.jwtSecret), keySetSource(config.jwksUrl)].filter(
     (source) => source !== undefined,
   );
@@ -78,15 +84,22 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     ...(config.audience === undefined ? {} : { audience: config.audience }),
   };
+  const verified = new VerifiedTokens(VERIFIED_TOKENS, VERIFIED_TOKEN_MAX_AGE_MS);
   return {
     async verify(token) {
+      const now = clock();
+      const known = verified.get(token, now);
+      if (known) return known;
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, key, options));
+        ({ payload } = await jwtVerify(token, key, { ...options, currentDate: new Date(now) }));
       } catch (error) {
         throw error instanceof KeysUnavailable ? error : new Unauthenticated(describe(error));
       }
-      return principalFrom(payload);
+      const principal = principalFrom(payload);
+      const expires = payload.exp === undefined ? Infinity : (payload.exp + CLOCK_TOLERANCE_SECONDS) * 1000;
+      verified.add(token, principal, expires, now);
+      return principal;
     },
   };
 }
