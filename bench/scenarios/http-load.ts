@@ -74,49 +74,32 @@ export function failureExtra(load: LoadSummary, service: RunningService): BenchR
   return extra;
 }
 
-export const appendMany: Bench = {
-  name: 'append-many',
-  async run(context) {
-    return [
-      await measure(context, {
-        id: 'append-many',
-        kind: 'messages-many',
-        unit: 'appends/s',
-        what: (n) =>
-          `POST /v1/projects/{p}/messages, autocannon (child process), ${n} connections, one project each`,
-      }),
-    ];
-  },
-};
+/** A bench of one HTTP scenario, named by its id. */
+function httpBench(scenario: HttpScenario): Bench {
+  return { name: scenario.id, run: async (context) => [await measure(context, scenario)] };
+}
+
+export const appendMany = httpBench({
+  id: 'append-many',
+  kind: 'messages-many',
+  unit: 'appends/s',
+  what: (n) =>
+    `POST /v1/projects/{p}/messages, autocannon (child process), ${n} connections, one project each`,
+});
 
 /** append-many with authentication on: what verifying a token on every request costs. */
-export const appendManyAuth: Bench = {
-  name: 'append-many-auth',
-  async run(context) {
-    return [
-      await measure(context, {
-        id: 'append-many-auth',
-        kind: 'messages-many',
-        unit: 'appends/s',
-        auth: true,
-        what: (n) =>
-          `append-many with AUTH_JWT_SECRET set: an HS256 bearer token on every request, one per connection (${n})`,
-      }),
-    ];
-  },
-};
+export const appendManyAuth = httpBench({
+  id: 'append-many-auth',
+  kind: 'messages-many',
+  unit: 'appends/s',
+  auth: true,
+  what: (n) =>
+    `append-many with AUTH_JWT_SECRET set: an HS256 bearer token on every request, one per connection (${n})`,
+});
 
-export const turns: Bench = {
-  name: 'turns',
-  async run(context) {
-    return [
-      await measure(context, {
-        id: 'turns',
-        kind: 'turns',
-        unit: 'turns/s',
-        what: (n) =>
-          `POST /v1/projects/{p}/turns {"user":{"content":"hi"}}, ${n} connections, one project each`,
-      }),
-    ];
-  },
-};
+export const turns = httpBench({
+  id: 'turns',
+  kind: 'turns',
+  unit: 'turns/s',
+  what: (n) => `POST /v1/projects/{p}/turns {"user":{"content":"hi"}}, ${n} connections, one project each`,
+});
