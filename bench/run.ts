@@ -15,7 +15,7 @@ import { stopAllChildren } from './support/processes.js';
 import { compare, markdown, writeJson } from './support/report.js';
 import { appendHot } from './scenarios/append-hot.js';
 import { appendManyPort } from './scenarios/append-many-port.js';
-import { appendMany, turns } from './scenarios/http-load.js';
+import { appendMany, appendManyAuth, turns } from './scenarios/http-load.js';
 import { history } from './scenarios/history.js';
 import { lag } from './scenarios/lag.js';
 import { longStream } from './scenarios/long-stream.js';
@@ -41,6 +41,7 @@ const BENCHES: readonly Bench[] = [
   rebuild,
   appendManyPort,
   appendMany,
+  appendManyAuth,
   appendHot,
   turns,
   longStream,

@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { Logger } from 'nestjs-pino';
+import { useAuthentication } from './auth/authentication.js';
 import { type Config } from './config/config.js';
 import { answerClientError } from './http/client-errors.js';
 import { useJsonBodyParser } from './http/json-body.js';
@@ -112,6 +113,7 @@ export async function createApp(
     }
     done();
   });
+  if (config.auth) useAuthentication(fastify, config.auth);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     // Held until pino (LoggerModule, at LOG_LEVEL) takes over below.

@@ -29,9 +29,10 @@ async function main(): Promise<void> {
   }
 
   const app = await createApp(config);
-  logger.warn(
-    'Authentication is not available in this version: every route is open to anyone who can reach the service',
-  );
+  if (!config.auth)
+    logger.warn(
+      'Authentication is off (neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set): every route is open to anyone who can reach the service',
+    );
   await app.listen({ port: config.port, host: config.host });
   logger.log(`listening on http://${config.host}:${config.port}`);
 

@@ -27,6 +27,8 @@ export interface LoadJob {
   project: string;
   /** Requests in all, when set: the load ends after them (durationSec then only bounds the wait). */
   amount?: number;
+  /** Authorization header values: connection n sends the n-th (round robin) on every request. */
+  authorization?: readonly string[];
 }
 
 /** A 201 the hot scenario received: the message it acknowledges. */

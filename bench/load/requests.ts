@@ -10,6 +10,13 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
  * number and message counter (hot).
  */
 export function requestsFor(job: LoadJob, client: number, acks: Ack[]): autocannon.Request[] {
+  const authorization = job.authorization?.[client % job.authorization.length];
+  const requests = unauthenticatedRequestsFor(job, client, acks);
+  if (authorization === undefined) return requests;
+  return requests.map((request) => ({ ...request, headers: { ...request.headers, authorization } }));
+}
+
+function unauthenticatedRequestsFor(job: LoadJob, client: number, acks: Ack[]): autocannon.Request[] {
   const encode = encodeURIComponent;
   switch (job.kind) {
     case 'raw-insert':

@@ -20,8 +20,8 @@ const USAGE = `npm run bench -- [flags]
   --sse-subscribers <n>   idle SSE subscriptions opened by sse-idle (default 1000)
   --memory-projects <n>   distinct projects written by memory (default 100000, quick 10000)
   --only <a,b>            run only these (raw-insert, http-raw-insert, seed-naive, emmett, emmett-hot,
-                          bulk-insert, http-raw-select, append-many-port, append-many, append-hot, turns,
-                          long-stream, history, rebuild, lag, sse-idle, memory)`;
+                          bulk-insert, http-raw-select, append-many-port, append-many, append-many-auth,
+                          append-hot, turns, long-stream, history, rebuild, lag, sse-idle, memory)`;
 
 /** A bad command line: printed with the usage, without a stack trace. */
 export class UsageError extends Error {

@@ -22,13 +22,13 @@ const START_TIMEOUT_MS = 60_000;
 
 /**
  * Starts the real service (`node dist/src/main.js`) on a fresh database (or `databaseUrl`, one
- * prepared before) and a free port, as a child process. Returns the reason instead when it is
+ * prepared before) and a free port, as a child process, with `env` added to its environment. Returns the reason instead when it is
  * not built or does not come up.
  */
 export async function startService(
   context: BenchContext,
   name: string,
-  options: { databaseUrl?: string } = {},
+  options: { databaseUrl?: string; env?: Record<string, string> } = {},
 ): Promise<RunningService | string> {
   if (!existsSync(MAIN)) return `skipped: service not available (${path.relative(ROOT, MAIN)} is not built)`;
   const databaseUrl = options.databaseUrl ?? (await context.database(name));
@@ -36,7 +36,7 @@ export async function startService(
   let service;
   try {
     service = await spawnService({
-      env: { DATABASE_URL: databaseUrl },
+      env: { ...options.env, DATABASE_URL: databaseUrl },
       main: MAIN,
       cwd: ROOT,
       startTimeoutMs: START_TIMEOUT_MS,

@@ -68,6 +68,23 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Logs: JSON lines, or human-readable (pino-pretty) by default on a terminal outside production. */
   logFormat: LogFormat;
+  // Authentication (src/auth)
+  /** Where bearer tokens are verified; undefined: authentication is off and every route is open. */
+  auth: AuthConfig | undefined;
+  /** `NODE_ENV`; `production` refuses to start with authentication off unless AUTH_DISABLED=true. */
+  nodeEnv: string;
+}
+
+/** At least one key source is set; with both, a token's `alg` chooses between them. */
+export interface AuthConfig {
+  /** HS256 secret (UTF-8, at least 32 bytes). */
+  jwtSecret?: string;
+  /** A JSON Web Key Set for the asymmetric algorithms, fetched and cached. */
+  jwksUrl?: string;
+  /** Required `iss`, when set. */
+  issuer?: string;
+  /** Required `aud`, when set. */
+  audience?: string;
 }
 
 export class ConfigError extends Error {
@@ -129,6 +146,12 @@ export const CONFIG_VARIABLES = [
   'SHUTDOWN_TIMEOUT_MS',
   // Logs
   'LOG_FORMAT',
+  // Authentication
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_DISABLED',
 ] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -158,6 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...readLimits(read, env),
     // Logs
     logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, defaultLogFormat(env)),
+    // Authentication
+    auth: readAuth(read, problems),
+    nodeEnv: read.string('NODE_ENV', 'development'),
   };
   // Read whatever the backend, so that the variable is always known; required and used only with EventStoreDB.
   const connectionString = read.eventStoreConnectionString('EVENTSTORE_CONNECTION_STRING');
@@ -200,6 +226,35 @@ function readLimits(
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
+/** Shorter HS256 secrets can be guessed offline from one token (RFC 7518, section 3.2). */
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Authentication is off only when no key source is set, and then never silently in production:
+ * AUTH_DISABLED=true must say it is meant. AUTH_DISABLED=true beside a key source contradicts it.
+ */
+function readAuth(read: Reader, problems: string[]): AuthConfig | undefined {
+  const jwtSecret = read.optional('AUTH_JWT_SECRET');
+  const jwksUrl = read.url('AUTH_JWKS_URL', ['http:', 'https:']);
+  const issuer = read.optional('AUTH_ISSUER');
+  const audience = read.optional('AUTH_AUDIENCE');
+  const disabled = read.oneOf('AUTH_DISABLED', ['true', 'false'], 'false') === 'true';
+  const production = read.string('NODE_ENV', 'development') === 'production';
+  // The secret itself is never repeated.
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < MIN_SECRET_BYTES)
+    problems.push(`AUTH_JWT_SECRET: expected at least ${MIN_SECRET_BYTES} bytes`);
+  const keySource = jwtSecret !== undefined || read.optional('AUTH_JWKS_URL') !== undefined;
+  if (keySource && disabled)
+    problems.push('AUTH_DISABLED: true contradicts AUTH_JWT_SECRET / AUTH_JWKS_URL; set one or the other');
+  if (!keySource && production && !disabled)
+    problems.push(
+      'AUTH_JWT_SECRET or AUTH_JWKS_URL: one is required with NODE_ENV=production ' +
+        '(or set AUTH_DISABLED=true to run without authentication)',
+    );
+  if (!keySource) return undefined;
+  return { jwtSecret, jwksUrl, issuer, audience };
+}
+
 class Reader {
   constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -209,6 +264,10 @@ class Reader {
   private raw(name: string): string | undefined {
     const value = this.env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name);
   }
 
   string(name: string, fallback: string): string {

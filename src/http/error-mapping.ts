@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { Forbidden, KeysUnavailable, Unauthenticated } from '../auth/auth.errors.js';
 import {
   AssistantMessageNotFoundError,
   CompletionConflictError,
@@ -63,6 +64,25 @@ const ERROR_ROWS: readonly ErrorRow<Error>[] = [
     kind: 'event-store-unavailable',
     detail: unavailableDetail,
     extras: () => ({ retryAfterSeconds: 2 }),
+  }),
+  row({
+    error: Unauthenticated,
+    status: 401,
+    kind: 'unauthorized',
+    extras: (error) => ({ headers: { 'WWW-Authenticate': error.challenge } }),
+  }),
+  row({
+    error: Forbidden,
+    status: 403,
+    kind: 'forbidden',
+    extras: (error) => (error.challenge ? { headers: { 'WWW-Authenticate': error.challenge } } : {}),
+  }),
+  row({
+    error: KeysUnavailable,
+    status: 503,
+    kind: 'auth-keys-unavailable',
+    detail: () => 'The keys that verify tokens cannot be fetched right now',
+    extras: () => ({ retryAfterSeconds: 5 }),
   }),
 ];
 

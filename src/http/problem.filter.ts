@@ -16,6 +16,7 @@ export function sendProblem(
   log(problem, error, request);
   if (problem.extra.retryAfterSeconds !== undefined)
     reply.header('Retry-After', String(problem.extra.retryAfterSeconds));
+  for (const [name, value] of Object.entries(problem.extra.headers ?? {})) reply.header(name, value);
   void reply
     .status(problem.status)
     .header('Content-Type', PROBLEM_CONTENT_TYPE)

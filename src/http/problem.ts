@@ -27,6 +27,8 @@ export interface ProblemExtras {
   details?: ProblemBody['details'];
   /** Sent as the Retry-After header, not in the body. */
   retryAfterSeconds?: number;
+  /** Other response headers the answer needs (e.g. WWW-Authenticate), not in the body. */
+  headers?: Readonly<Record<string, string>>;
   /** Overrides the level the status implies (see `logLevel`). */
   logLevel?: ProblemLogLevel;
 }

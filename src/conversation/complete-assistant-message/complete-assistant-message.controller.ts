@@ -1,9 +1,9 @@
-import { Body, Controller, Headers, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiCommand, ApiMessageId, ApiProject } from '../../http/openapi.decorators.js';
 import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
-import { answer, commandContext, type CommandHeaders, only } from '../http/command-http.js';
+import { answer, commandContext, only } from '../http/command-http.js';
 import { MessageSchema } from '../message.schema.js';
 import { type Message } from '../message.js';
 import { CompleteAssistantMessage } from './complete-assistant-message.command.js';
@@ -27,10 +27,10 @@ export class CompleteAssistantMessageController {
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Param('messageId', MessageIdPipe) messageId: string,
     @Body() body: CompleteAssistantMessageBody,
-    @Headers() headers: CommandHeaders,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Message> {
-    const command = new CompleteAssistantMessage(projectId, messageId, body, commandContext(headers));
+    const command = new CompleteAssistantMessage(projectId, messageId, body, commandContext(request));
     const outcome = await this.commands.execute(command);
     answer(reply, outcome, 200);
     return only(outcome.messages[0]);

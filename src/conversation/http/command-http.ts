@@ -1,4 +1,5 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from '../../auth/principal.js';
 import { preconditionFrom, toETag } from '../../http/etag.js';
 import { type CommandContext, type CommandOutcome } from '../conversation.processor.js';
 import { uuidv7 } from '../ids.js';
@@ -12,12 +13,13 @@ export interface CommandHeaders {
   'x-request-id'?: string;
 }
 
-export function commandContext(headers: CommandHeaders): CommandContext {
+export function commandContext(request: FastifyRequest): CommandContext {
+  const headers = request.headers as CommandHeaders;
   return {
     precondition: preconditionFrom(headers['if-match'], headers['if-none-match']),
     correlationId: headers['x-request-id'] ?? null,
     causationId: uuidv7(),
-    userId: null,
+    userId: principalOf(request)?.subject ?? null,
   };
 }
 

@@ -1,9 +1,9 @@
-import { Body, Controller, Headers, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiCommand, ApiProject } from '../../http/openapi.decorators.js';
 import { ProjectIdPipe } from '../../http/validation.js';
-import { answerCreated, commandContext, type CommandHeaders } from '../http/command-http.js';
+import { answerCreated, commandContext } from '../http/command-http.js';
 import { MessageSchema } from '../message.schema.js';
 import { type Message } from '../message.js';
 import { PostUserMessage } from './post-user-message.command.js';
@@ -23,11 +23,11 @@ export class PostUserMessageController {
   async postUserMessage(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Body() body: PostUserMessageBody,
-    @Headers() headers: CommandHeaders,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Message> {
     const outcome = await this.commands.execute(
-      new PostUserMessage(projectId, body, commandContext(headers)),
+      new PostUserMessage(projectId, body, commandContext(request)),
     );
     return answerCreated(reply, outcome, projectId);
   }

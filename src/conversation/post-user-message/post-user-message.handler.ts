@@ -15,7 +15,7 @@ export class PostUserMessageHandler implements ICommandHandler<PostUserMessage> 
         messageId: normalizeId(body.id) ?? uuidv7(),
         content: body.content,
         imageUrls: body.imageUrls ?? [],
-        createdBy: null,
+        createdBy: context.userId,
         now: new Date().toISOString(),
       },
       context,

@@ -1,9 +1,9 @@
-import { Body, Controller, Headers, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiCommand, ApiProject } from '../../http/openapi.decorators.js';
 import { ProjectIdPipe } from '../../http/validation.js';
-import { answerCreated, commandContext, type CommandHeaders } from '../http/command-http.js';
+import { answerCreated, commandContext } from '../http/command-http.js';
 import { MessageSchema } from '../message.schema.js';
 import { type Message } from '../message.js';
 import { ReserveAssistantMessage } from './reserve-assistant-message.command.js';
@@ -23,10 +23,10 @@ export class ReserveAssistantMessageController {
   async reserveAssistantMessage(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Body() body: ReserveAssistantMessageBody,
-    @Headers() headers: CommandHeaders,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Message> {
-    const command = new ReserveAssistantMessage(projectId, body, commandContext(headers));
+    const command = new ReserveAssistantMessage(projectId, body, commandContext(request));
     return answerCreated(reply, await this.commands.execute(command), projectId);
   }
 }

@@ -15,7 +15,7 @@ export class ReserveAssistantMessageHandler implements ICommandHandler<ReserveAs
         messageId: normalizeId(body.id) ?? uuidv7(),
         content: body.content ?? '',
         replyTo: normalizeId(body.replyTo) ?? null,
-        createdBy: null,
+        createdBy: context.userId,
         now: new Date().toISOString(),
       },
       context,

@@ -1,9 +1,9 @@
-import { Body, Controller, Headers, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiCommand, ApiProject } from '../../http/openapi.decorators.js';
 import { ProjectIdPipe } from '../../http/validation.js';
-import { answer, commandContext, type CommandHeaders, only } from '../http/command-http.js';
+import { answer, commandContext, only } from '../http/command-http.js';
 import { StartTurn } from './start-turn.command.js';
 import { StartTurnBody, TurnSchema } from './start-turn.dto.js';
 
@@ -21,10 +21,10 @@ export class StartTurnController {
   async startTurn(
     @Param('projectId', ProjectIdPipe) projectId: string,
     @Body() body: StartTurnBody,
-    @Headers() headers: CommandHeaders,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TurnSchema> {
-    const outcome = await this.commands.execute(new StartTurn(projectId, body, commandContext(headers)));
+    const outcome = await this.commands.execute(new StartTurn(projectId, body, commandContext(request)));
     const [user, assistant] = outcome.messages;
     answer(reply, outcome);
     return { user: only(user), assistant: only(assistant), revision: only(assistant).sequence };

@@ -18,7 +18,7 @@ export class StartTurnHandler implements ICommandHandler<StartTurn> {
           messageId: normalizeId(body.assistant?.id) ?? replyIdFor(userId),
           content: body.assistant?.content ?? '',
         },
-        createdBy: null,
+        createdBy: context.userId,
         now: new Date().toISOString(),
       },
       context,
