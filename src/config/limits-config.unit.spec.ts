@@ -4,8 +4,13 @@ describe('limits, CORS and shutdown configuration', () => {
   it('limits commands by default in production only', () => {
     expect(loadConfig({}).rateLimitCommands).toBe(0);
     expect(loadConfig({ NODE_ENV: 'development' }).rateLimitCommands).toBe(0);
-    expect(loadConfig({ NODE_ENV: 'production' }).rateLimitCommands).toBeGreaterThan(0);
-    expect(loadConfig({ NODE_ENV: 'production', RATE_LIMIT_COMMANDS: '0' }).rateLimitCommands).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_DISABLED: 'true' }).rateLimitCommands).toBeGreaterThan(
+      0,
+    );
+    expect(
+      loadConfig({ NODE_ENV: 'production', AUTH_DISABLED: 'true', RATE_LIMIT_COMMANDS: '0' })
+        .rateLimitCommands,
+    ).toBe(0);
   });
 
   it('has defaults: no CORS, no trusted proxy, 20 streams per client, 10 s to shut down', () => {
