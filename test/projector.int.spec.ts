@@ -164,6 +164,32 @@ describe('the projector', () => {
     expect((await messages(p)).map((row) => row.content)).toEqual(['good 0', 'good 1', 'good 2']);
   });
 
+  it('stays failed when it leads again after a lost connection, without applying the poison event again', async () => {
+    const p = `poison-relead-${randomUUID()}`;
+    await store.append(streamNameOf(p), [userMessaged(p, 'bad', { content: 42 })], 'no_stream');
+    const logged: string[] = [];
+    const started = new Projector(url, store, messagesProjection, {
+      pollMs: 50,
+      standbyRetryMs: 100,
+      log: (_level, message) => logged.push(message),
+    });
+    started.start();
+    running.push(started);
+    await waitFor(async () => (await live()).failed, 'the projection to fail');
+    const failedAt = (await live()).updatedAt;
+
+    await pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'projector' AND datname = current_database()`,
+    );
+    const leads = () => logged.filter((message) => message.includes('is the active projector')).length;
+    await waitFor(async () => leads() === 2, 'the projector to lead again');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // many polls of 50 ms
+
+    expect((await live()).failed).toBe(true);
+    expect((await live()).updatedAt).toEqual(failedAt);
+    expect(logged.filter((message) => message.includes('projection failed at'))).toHaveLength(1);
+  });
+
   it('stops loudly, never skips, when the revision of a stream goes backwards in the global log', async () => {
     const p = `backwards-${randomUUID()}`;
     const stream = streamNameOf(p);

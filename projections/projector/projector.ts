@@ -91,6 +91,8 @@ export class Projector {
    * its error (a string) or its recovery (null).
    */
   private sourceNews: string | null | undefined;
+  /** Whether this projector has cleared the failures it found (once, at its first lead). */
+  private failuresRetried = false;
   private readonly options: Required<ProjectorOptions>;
 
   constructor(
@@ -252,10 +254,14 @@ export class Projector {
   /** Makes sure a live generation exists and asks for a rebuild when the code's version moved on. */
   private async prepare(client: pg.ClientBase): Promise<Generation[]> {
     await ensureLiveGeneration(client, this.projection);
-    // A failure is retried once per start: the code may have been fixed since.
-    await client.query(`UPDATE projection_generations SET failed = false WHERE name = $1 AND failed`, [
-      this.projection.name,
-    ]);
+    // A failure is retried once per start of this projector (the code may have been fixed since),
+    // not each time it leads again after a lost connection: the status would flap meanwhile.
+    if (!this.failuresRetried) {
+      this.failuresRetried = true;
+      await client.query(`UPDATE projection_generations SET failed = false WHERE name = $1 AND failed`, [
+        this.projection.name,
+      ]);
+    }
     const live = (await loadGenerations(client, this.projection.name)).find((g) => g.state === 'live');
     if (live && live.version !== this.projection.version) {
       this.options.log(
