@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { SYSTEM_DIR } from '../database/postgres-binaries.js';
 
 /** Typed configuration, read once from the environment and validated at start-up. */
@@ -45,7 +46,27 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** Open connections at most; connections past it are closed at once. */
   maxConnections: number;
+  /**
+   * EventStoreDB connection options from variables of their own, named as the client's connection
+   * string options; each one set overrides the same option in `EVENTSTORE_CONNECTION_STRING`.
+   */
+  eventStoreConnectionOptions: EventStoreConnectionOptions;
 }
+
+/** Options of the EventStoreDB client's connection string, as set by their own variables. */
+export interface EventStoreConnectionOptions {
+  /** Deadline of every call to the store, in ms (the client's default: 10 s). */
+  defaultDeadline?: number;
+  /** gRPC keepalive ping interval and the wait for its answer, in ms; -1 disables. */
+  keepAliveInterval?: number;
+  keepAliveTimeout?: number;
+  /** Which cluster node to talk to; applies to `esdb+discover://` and several hosts. */
+  nodePreference?: EventStoreNodePreference;
+  /** A CA certificate (PEM) that the server's TLS certificate must chain to. */
+  tlsCAFile?: string;
+}
+
+export type EventStoreNodePreference = 'leader' | 'follower' | 'random' | 'read_only_replica';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -56,6 +77,7 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 const EVENT_STORES: readonly EventStoreKind[] = ['postgres', 'eventstoredb'];
+const NODE_PREFERENCES: readonly EventStoreNodePreference[] = ['leader', 'follower', 'random', 'read_only_replica'];
 
 /**
  * The connection string schemes EventStoreDB and KurrentDB document. `kurrentdb` is the newer
@@ -88,6 +110,12 @@ export const CONFIG_VARIABLES = [
   'HEADERS_TIMEOUT_MS',
   'KEEP_ALIVE_TIMEOUT_MS',
   'MAX_CONNECTIONS',
+  // EventStoreDB connection options, each overriding the same option in the connection string
+  'EVENTSTORE_DEADLINE_MS',
+  'EVENTSTORE_KEEPALIVE_INTERVAL_MS',
+  'EVENTSTORE_KEEPALIVE_TIMEOUT_MS',
+  'EVENTSTORE_NODE_PREFERENCE',
+  'EVENTSTORE_TLS_CA_FILE',
 ] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -111,6 +139,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: read.integer('HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),
     keepAliveTimeoutMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
     maxConnections: read.integer('MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    // EventStoreDB connection options: unset leaves the connection string's (or the client's default)
+    eventStoreConnectionOptions: definedOnly({
+      defaultDeadline: read.optionalInteger('EVENTSTORE_DEADLINE_MS', 1, 3_600_000),
+      keepAliveInterval: read.keepAlive('EVENTSTORE_KEEPALIVE_INTERVAL_MS'),
+      keepAliveTimeout: read.keepAlive('EVENTSTORE_KEEPALIVE_TIMEOUT_MS'),
+      nodePreference: read.optionalOneOf('EVENTSTORE_NODE_PREFERENCE', NODE_PREFERENCES),
+      tlsCAFile: read.existingFile('EVENTSTORE_TLS_CA_FILE'),
+    }),
   };
   // Read whatever the backend, so that the variable is always known; required and used only with EventStoreDB.
   const connectionString = read.eventStoreConnectionString('EVENTSTORE_CONNECTION_STRING');
@@ -151,6 +187,32 @@ class Reader {
       return fallback;
     }
     return parsed;
+  }
+
+  optionalInteger(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.integer(name, 0, min, max);
+  }
+
+  /** A keepalive setting: a time in ms, or -1 to turn it off (the client's convention). */
+  keepAlive(name: string): number | undefined {
+    return this.raw(name) === '-1' ? -1 : this.optionalInteger(name, 1, 3_600_000);
+  }
+
+  optionalOneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    return this.raw(name) === undefined ? undefined : this.oneOf(name, allowed, allowed[0]!);
+  }
+
+  /** A path that must name a readable file now, rather than fail when the client first connects. */
+  existingFile(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      accessSync(value, constants.R_OK);
+      return value;
+    } catch {
+      this.problems.push(`${name}: expected a readable file, got "${value}"`);
+      return undefined;
+    }
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -203,4 +265,8 @@ class Reader {
     }
     return value;
   }
+}
+
+function definedOnly<T extends object>(values: T): T {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
 }
