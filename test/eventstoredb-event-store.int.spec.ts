@@ -203,9 +203,12 @@ describe('EventStoreDB adapter', () => {
       standIn = await EventStoreDbStandIn.start();
       standIn.hang();
       // The configured option overrides the string's: 9 s there, 700 ms here.
-      store = EventStoreDbEventStore.fromConnectionString(`${standIn.connectionString}&defaultDeadline=9000`, {
-        connection: { defaultDeadline: 700 },
-      });
+      store = EventStoreDbEventStore.fromConnectionString(
+        `${standIn.connectionString}&defaultDeadline=9000`,
+        {
+          connection: { defaultDeadline: 700 },
+        },
+      );
     });
     afterAll(async () => {
       await store.close();

@@ -77,7 +77,12 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 const EVENT_STORES: readonly EventStoreKind[] = ['postgres', 'eventstoredb'];
-const NODE_PREFERENCES: readonly EventStoreNodePreference[] = ['leader', 'follower', 'random', 'read_only_replica'];
+const NODE_PREFERENCES: readonly EventStoreNodePreference[] = [
+  'leader',
+  'follower',
+  'random',
+  'read_only_replica',
+];
 
 /**
  * The connection string schemes EventStoreDB and KurrentDB document. `kurrentdb` is the newer

@@ -150,18 +150,21 @@ export class EventStoreDbStandIn {
   private async listen(): Promise<void> {
     this.server.addService(serverFeaturesGrpc.ServerFeaturesService, {
       getSupportedMethods: this.answering(
-        (_call: unknown, callback: grpc.sendUnaryData<InstanceType<typeof serverFeaturesPb.SupportedMethods>>) => {
-        const methods = ['read', 'append', 'tombstone'].map((name) =>
-          new serverFeaturesPb.SupportedMethod()
-            .setServiceName('event_store.client.streams.streams')
-            .setMethodName(name),
-        );
-        callback(
-          null,
-          new serverFeaturesPb.SupportedMethods()
-            .setEventStoreServerVersion('23.10.0')
-            .setMethodsList(methods),
-        );
+        (
+          _call: unknown,
+          callback: grpc.sendUnaryData<InstanceType<typeof serverFeaturesPb.SupportedMethods>>,
+        ) => {
+          const methods = ['read', 'append', 'tombstone'].map((name) =>
+            new serverFeaturesPb.SupportedMethod()
+              .setServiceName('event_store.client.streams.streams')
+              .setMethodName(name),
+          );
+          callback(
+            null,
+            new serverFeaturesPb.SupportedMethods()
+              .setEventStoreServerVersion('23.10.0')
+              .setMethodsList(methods),
+          );
         },
       ),
     });

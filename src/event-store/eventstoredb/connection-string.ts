@@ -20,7 +20,10 @@ export function withConnectionOptions(
 }
 
 /** The value of one option in a connection string, as the client would read it (the last one). */
-export function connectionOption(connectionString: string, key: keyof EventStoreConnectionOptions): string | undefined {
+export function connectionOption(
+  connectionString: string,
+  key: keyof EventStoreConnectionOptions,
+): string | undefined {
   const wanted = flatKey(key);
   const values = split(connectionString)
     .params.map((param) => param.split('='))

@@ -5,15 +5,19 @@ import { ConfigError, loadConfig } from '../../config/config.js';
 import { connectionOption, withConnectionOptions } from './connection-string.js';
 
 const withStore = (env: Record<string, string>) =>
-  loadConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://a:2113?tls=false', ...env });
+  loadConfig({
+    EVENT_STORE: 'eventstoredb',
+    EVENTSTORE_CONNECTION_STRING: 'esdb://a:2113?tls=false',
+    ...env,
+  });
 
 describe('EventStoreDB connection options from their own variables', () => {
   it('are unset unless set, leaving the connection string as it is', () => {
     const config = withStore({});
     expect(config.eventStoreConnectionOptions).toEqual({});
-    expect(withConnectionOptions(config.eventStoreConnectionString!, config.eventStoreConnectionOptions)).toBe(
-      'esdb://a:2113?tls=false',
-    );
+    expect(
+      withConnectionOptions(config.eventStoreConnectionString!, config.eventStoreConnectionOptions),
+    ).toBe('esdb://a:2113?tls=false');
   });
 
   it('reads every one, named as the client names them', () => {
@@ -87,9 +91,9 @@ describe('withConnectionOptions', () => {
   });
 
   it('reads an option as the client does: any spelling of its key, the last one', () => {
-    expect(connectionOption('esdb://a:2113?default-deadline=100&DEFAULTDEADLINE=200', 'defaultDeadline')).toBe(
-      '200',
-    );
+    expect(
+      connectionOption('esdb://a:2113?default-deadline=100&DEFAULTDEADLINE=200', 'defaultDeadline'),
+    ).toBe('200');
     expect(connectionOption('esdb://a:2113?tls=false', 'defaultDeadline')).toBeUndefined();
     expect(connectionOption('esdb://a:2113', 'defaultDeadline')).toBeUndefined();
   });
