@@ -7,8 +7,8 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../src/event-store/event-store.port.js';
-import { CONVERSATION_STREAM_PREFIX } from '../src/conversation/conversation-stream.js';
-import { newEvent as event } from './support/events.js';
+import { CONVERSATION_STREAM_PREFIX, projectIdOf } from '../src/conversation/conversation-stream.js';
+import { newEvent as event, userMessagedEvent } from './support/events.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -255,12 +255,16 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
     describe('watching appends', () => {
       const conversation = () => `${CONVERSATION_STREAM_PREFIX}contract-${randomUUID()}`;
 
-      /** Appends to `name` until a report names it (the watch may take a moment to be in place). */
+      /**
+       * Appends to `name` until a report names it (the watch may take a moment to be in place).
+       * What goes to a conversation stream is a conversation event, so that a projector reading
+       * the same log later (the e2e suite after this one on a shared live server) can apply it.
+       */
       async function appendUntilReported(reports: (readonly string[] | '*')[], name: string): Promise<void> {
         const deadline = Date.now() + 5_000;
         while (!reports.some((report) => report !== '*' && report.includes(name))) {
           if (Date.now() > deadline) throw new Error(`no report of ${name}: ${JSON.stringify(reports)}`);
-          await store.append(name, [event()], 'any');
+          await store.append(name, [userMessagedEvent(projectIdOf(name)!, 'watched')], 'any');
           await sleep(100);
         }
       }

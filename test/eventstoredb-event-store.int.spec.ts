@@ -13,6 +13,14 @@ import { EventStoreDbStandIn } from './support/eventstoredb-standin.js';
 import { newEvent as event } from './support/events.js';
 import { freePort } from './support/ports.js';
 
+const until = async (condition: () => boolean, what: string, timeoutMs = 5_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
 /** What the EventStoreDB adapter does beyond the contract, through the real client and the stand-in. */
 describe('EventStoreDB adapter', () => {
   const stream = () => `conversation-${randomUUID()}`;
@@ -188,15 +196,63 @@ describe('EventStoreDB adapter', () => {
     });
   });
 
-  describe('watching appends', () => {
-    const until = async (condition: () => boolean, what: string) => {
-      const deadline = Date.now() + 5_000;
-      while (!condition()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
+  describe('a store that accepts calls and never answers', () => {
+    let standIn: EventStoreDbStandIn;
+    let store: EventStoreDbEventStore;
+    beforeAll(async () => {
+      standIn = await EventStoreDbStandIn.start();
+      standIn.hang();
+      // The configured option overrides the string's: 9 s there, 700 ms here.
+      store = EventStoreDbEventStore.fromConnectionString(
+        `${standIn.connectionString}&defaultDeadline=9000`,
+        {
+          connection: { defaultDeadline: 700 },
+        },
+      );
+    });
+    afterAll(async () => {
+      await store.close();
+      await standIn.stop();
+    });
 
+    it.each([
+      ['readStream', () => store.readStream(stream())],
+      ['readAll', () => store.readAll()],
+      ['ping', () => store.ping()],
+      ['append', () => store.append(stream(), [event()], 'no_stream')],
+    ])('%s rejects as unavailable at the configured deadline', async (name, call) => {
+      const started = Date.now();
+      const error = await call().catch((e: unknown) => e);
+      const elapsed = Date.now() - started;
+      expect(error).toBeInstanceOf(EventStoreUnavailableError);
+      expect(error).toMatchObject({ operation: name === 'append' ? 'append' : 'read' });
+      expect(elapsed).toBeGreaterThanOrEqual(650);
+      expect(elapsed).toBeLessThan(1_500);
+    });
+
+    it('a watch whose subscription is never confirmed fails at the deadline, and recovers once answered', async () => {
+      const errors: unknown[] = [];
+      let recovered = 0;
+      const watch = store.watchAppends(() => undefined, {
+        onError: (error) => errors.push(error),
+        onRecovered: () => recovered++,
+      });
+      try {
+        await until(() => errors.length > 0, 'the unconfirmed subscription to fail', 2_000);
+        expect(String(errors[0])).toMatch(/not confirmed within the 700 ms deadline/);
+        standIn.answerAgain();
+        await until(() => recovered === 1, 'the resubscription', 10_000);
+        const name = stream();
+        await store.append(name, [event()], 'no_stream');
+        expect(await store.streamRevision(name)).toBe(0n);
+      } finally {
+        watch.close();
+        standIn.hang();
+      }
+    });
+  });
+
+  describe('watching appends', () => {
     it('one filtered subscription for all watchers: conversation streams only, batched per tick', async () => {
       const standIn = await EventStoreDbStandIn.start();
       const store = EventStoreDbEventStore.fromConnectionString(standIn.connectionString);

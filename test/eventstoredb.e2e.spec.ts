@@ -1,6 +1,6 @@
 import { createTestDatabase } from './support/database.js';
 import { EventStoreDbStandIn } from './support/eventstoredb-standin.js';
-import { projectId, request } from './support/http.js';
+import { type JsonResponse, projectId, request } from './support/http.js';
 import { freePort } from './support/ports.js';
 import { type RunningService, startService } from './support/service.js';
 import { openSse, type SseConnection, type SseEvent } from './support/sse.js';
@@ -10,19 +10,28 @@ import { runCli } from './support/cli.js';
  * The built service on EVENT_STORE=eventstoredb: the log in the EventStoreDB stand-in (in this
  * process, reached through the real client), the read model and the projector's checkpoints in
  * PostgreSQL. Two instances share both, as in the production topology.
+ *
+ * With EVENTSTORE_CONNECTION_STRING set (`npm run test:eventstoredb`), the log is that server
+ * instead; the tests that drive the server itself (ending its subscriptions, making it hang) need
+ * the stand-in and are skipped, saying so. Project ids are fresh each run, so a server holding
+ * older data serves as well.
  */
+const liveServer = process.env.EVENTSTORE_CONNECTION_STRING?.trim() || undefined;
+/** Tests that control the server: they run on the stand-in only. */
+const describeOnStandIn = liveServer ? describe.skip : describe;
+const where = liveServer ? 'a live server' : 'the stand-in';
 
-let standIn: EventStoreDbStandIn;
+let standIn: EventStoreDbStandIn | undefined;
 let env: Record<string, string>;
 let a: RunningService;
 let b: RunningService;
 const opened: SseConnection[] = [];
 
 beforeAll(async () => {
-  standIn = await EventStoreDbStandIn.start();
+  standIn = liveServer ? undefined : await EventStoreDbStandIn.start();
   env = {
     EVENT_STORE: 'eventstoredb',
-    EVENTSTORE_CONNECTION_STRING: standIn.connectionString,
+    EVENTSTORE_CONNECTION_STRING: liveServer ?? standIn!.connectionString,
     DATABASE_URL: await createTestDatabase('eventstoredb'),
     SSE_HEARTBEAT_MS: '200',
   };
@@ -59,10 +68,9 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-describe('the service on EventStoreDB (through the stand-in)', () => {
-  it('is ready, with one append subscription per instance', async () => {
+describe(`the service on EventStoreDB (through ${where})`, () => {
+  it('is ready', async () => {
     for (const service of [a, b]) expect((await get(service, '/health/ready')).status).toBe(200);
-    await until(() => standIn.subscriptions === 2, 'one subscription per instance');
   });
 
   it('posts messages and turns with their sequences, and reads them back with minRevision', async () => {
@@ -102,10 +110,20 @@ describe('the service on EventStoreDB (through the stand-in)', () => {
     expect(read.status).toBe(200);
     expect(read.body.content).toBe('through b');
   });
+});
+
+describeOnStandIn('the service on EventStoreDB: subscriptions (needs the stand-in, to end them)', () => {
+  // Narrows the type: this block is skipped on a live server.
+  const server = () => standIn!;
+
+  it('holds one append subscription per instance', async () => {
+    await until(() => server().subscriptions === 2, 'one subscription per instance');
+  });
 
   it.each(['end', 'unavailable'] as const)(
     'after the server ends its subscriptions (%s), both instances resubscribe and nothing is missed',
     async (how) => {
+      const standIn = server();
       const p = projectId('esdb-resume');
       const onA = await live(a, p);
       await until(() => standIn.subscriptions === 2, 'both subscriptions');
@@ -136,7 +154,7 @@ describe('the service on EventStoreDB (through the stand-in)', () => {
 /** The built projections CLI, with the service's settings. */
 const cli = (args: string[]) => runCli(args, env);
 
-describe('the projections CLI on EventStoreDB (through the stand-in)', () => {
+describe(`the projections CLI on EventStoreDB (through ${where})`, () => {
   it('status, verify, and a blue/green rebuild built by the running service read the log through the port', async () => {
     const p = projectId('esdb-cli');
     let last: any;
@@ -183,5 +201,92 @@ describe('the service on an EventStoreDB that cannot be reached', () => {
     expect(JSON.stringify(ready.body)).toMatch(/eventStore/);
   });
 });
+
+describeOnStandIn(
+  'the service on an EventStoreDB that stops answering (needs the stand-in, to hang it)',
+  () => {
+    const DEADLINE_MS = 1_000;
+    /** Scheduling and process start-up noise on a busy machine. */
+    const MARGIN_MS = 1_500;
+    let hanging: EventStoreDbStandIn;
+    let service: RunningService;
+    beforeAll(async () => {
+      hanging = await EventStoreDbStandIn.start();
+      service = await startService({
+        EVENT_STORE: 'eventstoredb',
+        EVENTSTORE_CONNECTION_STRING: hanging.connectionString,
+        EVENTSTORE_DEADLINE_MS: String(DEADLINE_MS),
+        DATABASE_URL: await createTestDatabase('eventstoredb-hanging'),
+      });
+    });
+    afterAll(async () => {
+      await service?.stop();
+      await hanging?.stop();
+    });
+
+    const timed = async <T>(call: () => Promise<T>): Promise<{ result: T; ms: number }> => {
+      const started = Date.now();
+      const result = await call();
+      return { result, ms: Date.now() - started };
+    };
+    const expectUnavailable = (res: JsonResponse) => {
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    };
+
+    it('answers 503 within the configured deadline while it hangs, and recovers by itself', async () => {
+      const known = projectId('hang-known');
+      const first = await post(service, `/v1/projects/${known}/messages`, { content: 'before' });
+      expect(first.status).toBe(201);
+      const projected = await get(
+        service,
+        `/v1/projects/${known}/messages?minRevision=${first.body.revision}`,
+      );
+      expect(projected.status).toBe(200);
+      hanging.hang();
+
+      // A new conversation: its stream is read first.
+      const fresh = await timed(() =>
+        post(service, `/v1/projects/${projectId('hang-new')}/messages`, { content: 'x' }),
+      );
+      expectUnavailable(fresh.result);
+      expect(fresh.ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+      // A conversation in the cache: the append times out with its outcome unknown, and the stream is
+      // read to find out: at most two deadlines.
+      const cached = await timed(() =>
+        post(service, `/v1/projects/${known}/messages`, { content: 'during' }),
+      );
+      expectUnavailable(cached.result);
+      expect(cached.ms).toBeLessThan(2 * DEADLINE_MS + MARGIN_MS);
+      const events = await timed(() => get(service, `/v1/projects/${known}/events`));
+      expectUnavailable(events.result);
+      expect(events.ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+      const ready = await timed(() => get(service, '/health/ready'));
+      expect(ready.result.status).toBe(503);
+      expect(JSON.stringify(ready.result.body)).toMatch(/eventStore/);
+      expect(ready.ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+      // The read model is in PostgreSQL: history is still served.
+      const history = await get(service, `/v1/projects/${known}/messages`);
+      expect(history.status).toBe(200);
+      expect(history.body.data.map((m: { content: string }) => m.content)).toEqual(['before']);
+
+      hanging.answerAgain();
+      let after: JsonResponse | undefined;
+      await until(async () => {
+        after = await post(service, `/v1/projects/${known}/messages`, { content: 'after' });
+        return after.status === 201;
+      }, 'a command to succeed again');
+      await until(async () => (await get(service, '/health/ready')).status === 200, 'readiness');
+      const recovered = await get(
+        service,
+        `/v1/projects/${known}/messages?minRevision=${after!.body.revision}`,
+      );
+      expect(recovered.status).toBe(200);
+      expect(recovered.body.data.map((m: { content: string }) => m.content)).toEqual(['before', 'after']);
+      expect(service.output()).not.toMatch(/"statusCode":500|Internal Server Error/);
+    });
+  },
+);
 
 const summaryOf = (received: SseEvent[]) => received.map((e) => [Number(e.id), e.event]);

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { accessSync, constants } from 'node:fs';
 import { SYSTEM_DIR } from '../database/postgres-binaries.js';
 
 /** Typed configuration, read once from the environment and validated at start-up. */
@@ -73,6 +74,11 @@ export interface Config {
   auth: AuthConfig | undefined;
   /** `NODE_ENV`; `production` refuses to start with authentication off unless AUTH_DISABLED=true. */
   nodeEnv: string;
+  /**
+   * EventStoreDB connection options from variables of their own, named as the client's connection
+   * string options; each one set overrides the same option in `EVENTSTORE_CONNECTION_STRING`.
+   */
+  eventStoreConnectionOptions: EventStoreConnectionOptions;
 }
 
 /** At least one key source is set; with both, a token's `alg` chooses between them. */
@@ -86,6 +92,21 @@ export interface AuthConfig {
   /** Required `aud`, when set. */
   audience?: string;
 }
+
+/** Options of the EventStoreDB client's connection string, as set by their own variables. */
+export interface EventStoreConnectionOptions {
+  /** Deadline of every call to the store, in ms (the client's default: 10 s). */
+  defaultDeadline?: number;
+  /** gRPC keepalive ping interval and the wait for its answer, in ms; -1 disables. */
+  keepAliveInterval?: number;
+  keepAliveTimeout?: number;
+  /** Which cluster node to talk to; applies to `esdb+discover://` and several hosts. */
+  nodePreference?: EventStoreNodePreference;
+  /** A CA certificate (PEM) that the server's TLS certificate must chain to. */
+  tlsCAFile?: string;
+}
+
+export type EventStoreNodePreference = 'leader' | 'follower' | 'random' | 'read_only_replica';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -102,6 +123,12 @@ const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 function defaultLogFormat(env: NodeJS.ProcessEnv): LogFormat {
   return env.NODE_ENV !== 'production' && process.stdout.isTTY ? 'pretty' : 'json';
 }
+const NODE_PREFERENCES: readonly EventStoreNodePreference[] = [
+  'leader',
+  'follower',
+  'random',
+  'read_only_replica',
+];
 
 /**
  * The connection string schemes EventStoreDB and KurrentDB document. `kurrentdb` is the newer
@@ -152,6 +179,12 @@ export const CONFIG_VARIABLES = [
   'AUTH_ISSUER',
   'AUTH_AUDIENCE',
   'AUTH_DISABLED',
+  // EventStoreDB connection options, each overriding the same option in the connection string
+  'EVENTSTORE_DEADLINE_MS',
+  'EVENTSTORE_KEEPALIVE_INTERVAL_MS',
+  'EVENTSTORE_KEEPALIVE_TIMEOUT_MS',
+  'EVENTSTORE_NODE_PREFERENCE',
+  'EVENTSTORE_TLS_CA_FILE',
 ] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -184,6 +217,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Authentication
     auth: readAuth(read, problems),
     nodeEnv: read.string('NODE_ENV', 'development'),
+    // EventStoreDB connection options: unset leaves the connection string's (or the client's default)
+    eventStoreConnectionOptions: definedOnly({
+      defaultDeadline: read.optionalInteger('EVENTSTORE_DEADLINE_MS', 1, 3_600_000),
+      keepAliveInterval: read.keepAlive('EVENTSTORE_KEEPALIVE_INTERVAL_MS'),
+      keepAliveTimeout: read.keepAlive('EVENTSTORE_KEEPALIVE_TIMEOUT_MS'),
+      nodePreference: read.optionalOneOf('EVENTSTORE_NODE_PREFERENCE', NODE_PREFERENCES),
+      tlsCAFile: read.existingFile('EVENTSTORE_TLS_CA_FILE'),
+    }),
   };
   // Read whatever the backend, so that the variable is always known; required and used only with EventStoreDB.
   const connectionString = read.eventStoreConnectionString('EVENTSTORE_CONNECTION_STRING');
@@ -283,6 +324,32 @@ class Reader {
       return fallback;
     }
     return parsed;
+  }
+
+  optionalInteger(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.integer(name, 0, min, max);
+  }
+
+  /** A keepalive setting: a time in ms, or -1 to turn it off (the client's convention). */
+  keepAlive(name: string): number | undefined {
+    return this.raw(name) === '-1' ? -1 : this.optionalInteger(name, 1, 3_600_000);
+  }
+
+  optionalOneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    return this.raw(name) === undefined ? undefined : this.oneOf(name, allowed, allowed[0]!);
+  }
+
+  /** A path that must name a readable file now, rather than fail when the client first connects. */
+  existingFile(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      accessSync(value, constants.R_OK);
+      return value;
+    } catch {
+      this.problems.push(`${name}: expected a readable file, got "${value}"`);
+      return undefined;
+    }
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -387,4 +454,8 @@ function isAddressOrRange(value: string): boolean {
   if (family === 0 || rest.length > 0) return false;
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function definedOnly<T extends object>(values: T): T {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
 }

@@ -54,6 +54,7 @@ export function createEventStore(
     if (!config.eventStoreConnectionString) throw new Error('EVENTSTORE_CONNECTION_STRING is not set');
     return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString, {
       maxConcurrentAppends: config.appendConcurrency,
+      connection: config.eventStoreConnectionOptions,
     });
   }
   return new PostgresEventStore(pool, { maxConcurrentAppends: config.appendConcurrency, notifications });

@@ -20,7 +20,9 @@
  *   looked at, and one when it has caught up;
  * - Streams.Tombstone.
  * Stream subscriptions and persistent subscriptions are not implemented. Tests can end or fail
- * the live subscriptions (endSubscriptions) to see a client resubscribe.
+ * the live subscriptions (endSubscriptions) to see a client resubscribe, and make the server hang
+ * (hang / answerAgain): connections are accepted, calls are taken and held unanswered; once it
+ * answers again, the held calls their clients have not given up on are served.
  */
 import * as grpc from '@grpc/grpc-js';
 import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
@@ -77,6 +79,8 @@ export class EventStoreDbStandIn {
   maxAppendsInFlight = 0;
   /** Delays each append's answer, to let appends overlap. */
   appendDelayMs = 0;
+  private hung = false;
+  private readonly held: (() => void)[] = [];
 
   private constructor(options: StandInOptions) {
     this.nextPosition = options.firstPosition ?? 0n;
@@ -122,7 +126,21 @@ export class EventStoreDbStandIn {
     }
   }
 
+  /** From now on, takes every call (server features included) and answers none. */
+  hang(): void {
+    this.hung = true;
+  }
+
+  /** Answers calls again, serving the held ones still waiting. */
+  answerAgain(): void {
+    this.hung = false;
+    for (const serve of this.held.splice(0)) serve();
+  }
+
   async stop(): Promise<void> {
+    this.hung = false;
+    // Held calls would never finish: a graceful shutdown would wait for them for good.
+    if (this.held.splice(0).length > 0) this.server.forceShutdown();
     this.endSubscriptions();
     for (const timer of this.timers) clearTimeout(timer);
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
@@ -131,29 +149,35 @@ export class EventStoreDbStandIn {
 
   private async listen(): Promise<void> {
     this.server.addService(serverFeaturesGrpc.ServerFeaturesService, {
-      getSupportedMethods: (
-        _call: unknown,
-        callback: grpc.sendUnaryData<InstanceType<typeof serverFeaturesPb.SupportedMethods>>,
-      ) => {
-        const methods = ['read', 'append', 'tombstone'].map((name) =>
-          new serverFeaturesPb.SupportedMethod()
-            .setServiceName('event_store.client.streams.streams')
-            .setMethodName(name),
-        );
-        callback(
-          null,
-          new serverFeaturesPb.SupportedMethods()
-            .setEventStoreServerVersion('23.10.0')
-            .setMethodsList(methods),
-        );
-      },
+      getSupportedMethods: this.answering(
+        (
+          _call: unknown,
+          callback: grpc.sendUnaryData<InstanceType<typeof serverFeaturesPb.SupportedMethods>>,
+        ) => {
+          const methods = ['read', 'append', 'tombstone'].map((name) =>
+            new serverFeaturesPb.SupportedMethod()
+              .setServiceName('event_store.client.streams.streams')
+              .setMethodName(name),
+          );
+          callback(
+            null,
+            new serverFeaturesPb.SupportedMethods()
+              .setEventStoreServerVersion('23.10.0')
+              .setMethodsList(methods),
+          );
+        },
+      ),
     });
     this.server.addService(streamsGrpc.StreamsService, {
-      read: (call: grpc.ServerWritableStream<ReadReq, unknown>) => this.read(call),
-      append: (call: grpc.ServerReadableStream<AppendReq, unknown>, callback: grpc.sendUnaryData<unknown>) =>
-        this.append(call, callback),
-      tombstone: (call: grpc.ServerUnaryCall<TombstoneReq, unknown>, callback: grpc.sendUnaryData<unknown>) =>
-        this.tombstone(call, callback),
+      read: this.answering((call: grpc.ServerWritableStream<ReadReq, unknown>) => this.read(call)),
+      append: this.answering(
+        (call: grpc.ServerReadableStream<AppendReq, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+          this.append(call, callback),
+      ),
+      tombstone: this.answering(
+        (call: grpc.ServerUnaryCall<TombstoneReq, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+          this.tombstone(call, callback),
+      ),
       delete: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => unimplemented(callback),
       batchAppend: (call: grpc.ServerDuplexStream<unknown, unknown>) =>
         call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the stand-in' }),
@@ -163,6 +187,18 @@ export class EventStoreDbStandIn {
         error ? reject(error) : resolve(port),
       ),
     );
+  }
+
+  /** A handler that, while the server hangs, holds the call until it answers again. */
+  private answering<C extends { cancelled?: boolean }, R extends unknown[]>(
+    handler: (call: C, ...rest: R) => void,
+  ): (call: C, ...rest: R) => void {
+    return (call, ...rest) => {
+      if (!this.hung) return handler(call, ...rest);
+      this.held.push(() => {
+        if (!call.cancelled) handler(call, ...rest);
+      });
+    };
   }
 
   private stream(name: string): Stream {

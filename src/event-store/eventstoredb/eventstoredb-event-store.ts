@@ -14,6 +14,7 @@ import {
   type Position,
   type ResolvedEvent,
   START,
+  type StreamingRead,
   STREAM_EXISTS,
   StreamDeletedError,
   StreamNotFoundError,
@@ -41,16 +42,22 @@ import {
 import { CONVERSATION_STREAM_PREFIX } from '../../conversation/conversation-stream.js';
 import { Semaphore } from './semaphore.js';
 import { assertValidExpectedRevision, checkExpectedRevision } from '../expected-revision.js';
+import type { EventStoreConnectionOptions } from '../../config/config.js';
+import { connectionOption, withConnectionOptions } from './connection-string.js';
 
 export interface EventStoreDbEventStoreOptions {
   /** Appends in flight at once (each to its own stream, as the command processor sends them). */
   maxConcurrentAppends?: number;
   /**
-   * Deadline of every call. The client applies its `defaultDeadline` to appends but none to
-   * reads; this adapter gives reads the same one, so an unreachable store never hangs a reader.
-   * Defaults to the connection string's `defaultDeadline`, else the client's 10 s.
+   * Deadline of every call, enforced by the adapter: client 6.2 gives reads and subscriptions no
+   * deadline at all (it passes `Infinity` to gRPC whatever it is asked), and an append first waits,
+   * without one, for the server's feature list. So a store that accepts connections but never
+   * answers would hang a reader or a writer for good. Defaults to the connection string's
+   * `defaultDeadline`, else the client's 10 s.
    */
   deadlineMs?: number;
+  /** Options that override the same ones in the connection string (`fromConnectionString`). */
+  connection?: EventStoreConnectionOptions;
 }
 
 const CLIENT_DEFAULT_DEADLINE_MS = 10_000;
@@ -83,7 +90,8 @@ const MAX_UINT64 = 2n ** 64n - 1n;
  *   start with `$`). Client 6.2 offers server-side filters only on subscriptions, so readAll
  *   filters as it reads and keeps reading until it has a page or reaches the end.
  * - Connection settings (TLS, keepalive interval and timeout, default deadline, node preference,
- *   discovery over gossip seeds) come from the connection string, parsed by the client.
+ *   discovery over gossip seeds) come from the connection string, parsed by the client, with the
+ *   options configured by variables of their own merged in over it.
  * - A call the store could not serve in time (unavailable, deadline exceeded, cancelled, a
  *   server-side timeout) becomes EventStoreUnavailableError. For an append it is `outcomeUnknown`
  *   unless the connection was never made (nothing was sent).
@@ -111,10 +119,12 @@ export class EventStoreDbEventStore implements EventStore {
     connectionString: string,
     options: EventStoreDbEventStoreOptions = {},
   ): EventStoreDbEventStore {
-    const client = EventStoreDBClient.connectionString(connectionString);
+    const merged = withConnectionOptions(connectionString, options.connection ?? {});
+    const client = EventStoreDBClient.connectionString(merged);
+    const deadline = connectionOption(merged, 'defaultDeadline');
     return new EventStoreDbEventStore(client, {
       ...options,
-      deadlineMs: options.deadlineMs ?? deadlineOf(connectionString),
+      deadlineMs: options.deadlineMs ?? (deadline === undefined ? undefined : parseInt(deadline, 10)),
     });
   }
 
@@ -135,10 +145,12 @@ export class EventStoreDbEventStore implements EventStore {
     );
     return this.appends.run(async () => {
       try {
-        const result = await this.client.appendToStream(streamName, proposed, {
-          expectedRevision: toClientExpected(expected),
-          deadline: this.deadlineMs,
-        });
+        const result = await this.inTime(
+          this.client.appendToStream(streamName, proposed, {
+            expectedRevision: toClientExpected(expected),
+            deadline: this.deadlineMs,
+          }),
+        );
         return {
           nextExpectedRevision: result.nextExpectedRevision,
           position: result.position ? formatPosition(result.position) : formatPosition(ZERO),
@@ -265,6 +277,26 @@ export class EventStoreDbEventStore implements EventStore {
     await this.client.dispose();
   }
 
+  /**
+   * The call's outcome, or NoAnswerInTime once the deadline has passed (after `onLate`, which
+   * cancels what can be cancelled). What the call settles to after that is of no use to anyone.
+   */
+  private async inTime<T>(call: Promise<T>, onLate?: () => void): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onLate?.();
+        reject(new NoAnswerInTime(this.deadlineMs));
+      }, this.deadlineMs);
+    });
+    call.catch(() => undefined);
+    try {
+      return await Promise.race([call, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private subscribe(recovering: boolean): void {
     if (this.closed || this.watchers.size === 0) return;
     const subscription = this.client.subscribeToAll({
@@ -272,13 +304,21 @@ export class EventStoreDbEventStore implements EventStore {
       filter: streamNameFilter({ prefixes: [CONVERSATION_STREAM_PREFIX] }),
     });
     this.subscription = subscription;
+    // A server that accepts the call but never confirms it would leave the watch silent for good.
+    const unconfirmed = setTimeout(
+      () => failed(new NoAnswerInTime(this.deadlineMs, 'the subscription was not confirmed')),
+      this.deadlineMs,
+    );
+    unconfirmed.unref();
     const failed = (error: unknown) => {
+      clearTimeout(unconfirmed);
       if (this.subscription !== subscription) return;
       this.subscription = undefined;
       void subscription.unsubscribe().catch(() => undefined);
       this.watchFailed(error);
     };
     subscription.on('confirmation', () => {
+      clearTimeout(unconfirmed);
       if (this.subscription !== subscription) return;
       this.watchFailures = 0;
       if (!recovering) return;
@@ -336,12 +376,14 @@ export class EventStoreDbEventStore implements EventStore {
    * tried once more when the client says it reconnects for it (unavailable, not the leader),
    * then becomes the port's "unavailable".
    */
-  private async read<E extends ResolvedEvent>(open: () => AsyncIterable<E>): Promise<E[]> {
+  private async read<E extends ResolvedEvent>(open: () => StreamingRead<E>): Promise<E[]> {
     for (let attempt = 1; ; attempt++) {
-      const events: E[] = [];
+      const stream = open();
       try {
-        for await (const event of open()) events.push(event);
-        return events;
+        return await this.inTime(collect(stream), () => {
+          void stream.cancel().catch(() => undefined);
+          stream.destroy();
+        });
       } catch (error) {
         if (error instanceof StreamNotFoundError || error instanceof StreamDeletedError) return [];
         const retry = attempt === 1 && (error instanceof NotLeaderError || error instanceof UnavailableError);
@@ -354,6 +396,19 @@ export class EventStoreDbEventStore implements EventStore {
 }
 
 const ZERO: Position = { commit: 0n, prepare: 0n };
+
+/** The store took the call but did not answer it within the deadline. */
+class NoAnswerInTime extends Error {
+  constructor(deadlineMs: number, what = 'no answer') {
+    super(`${what} within the ${deadlineMs} ms deadline`);
+  }
+}
+
+async function collect<E>(stream: AsyncIterable<E>): Promise<E[]> {
+  const events: E[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
 
 function toClientExpected(
   expected: ExpectedRevision,
@@ -416,7 +471,8 @@ function isUnavailable(error: unknown): boolean {
     error instanceof DeadlineExceededError ||
     error instanceof CancelledError ||
     error instanceof TimeoutError ||
-    error instanceof NotLeaderError
+    error instanceof NotLeaderError ||
+    error instanceof NoAnswerInTime
   ) {
     return true;
   }
@@ -432,9 +488,4 @@ function neverConnected(error: unknown): boolean {
     (error instanceof UnavailableError || (error as { code?: unknown } | null)?.code === 14) &&
     /No connection established|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(message)
   );
-}
-
-function deadlineOf(connectionString: string): number | undefined {
-  const match = /[?&]defaultDeadline=(\d+)/i.exec(connectionString);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
 }
