@@ -27,7 +27,8 @@ RUN npm run build
 FROM node:20.20.2-bookworm-slim AS runtime
 WORKDIR /app
 ENV HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force

@@ -289,7 +289,7 @@ describe('Dockerfile', () => {
     expect(runtimeArgs('COPY')).toContain(`--from=${build.name} /app/dist ./dist`);
   });
 
-  it('runs as a user other than root, listening on all interfaces on port 3000', () => {
+  it('runs as a user other than root, in production, listening on all interfaces on port 3000', () => {
     const users = runtimeArgs('USER');
     expect(users).toHaveLength(1);
     expect(users[0]).not.toMatch(/^(root|0)(:|$)/);
@@ -297,8 +297,13 @@ describe('Dockerfile', () => {
     const keywords = runtime.instructions.map((i) => i.keyword);
     expect(keywords.lastIndexOf('RUN')).toBeLessThan(keywords.indexOf('USER'));
     expect(runtimeArgs('EXPOSE')).toEqual(['3000']);
-    expect(imageEnvironment()).toEqual({ HOST: '0.0.0.0', PORT: '3000' });
-    expect(loadConfig(imageEnvironment())).toMatchObject({ host: '0.0.0.0', port: 3000 });
+    expect(imageEnvironment()).toEqual({ HOST: '0.0.0.0', PORT: '3000', NODE_ENV: 'production' });
+    // In production the image starts only with authentication configured, or explicitly without it.
+    expect(() => loadConfig(imageEnvironment())).toThrow(/AUTH_JWT_SECRET or AUTH_JWKS_URL/);
+    expect(loadConfig({ ...imageEnvironment(), AUTH_DISABLED: 'true' })).toMatchObject({
+      host: '0.0.0.0',
+      port: 3000,
+    });
   });
 
   it('starts the compiled service', () => {
