@@ -18,7 +18,12 @@
  *   after the start, `caughtUp`, then each event as it is appended. A filtered subscription also
  *   gets a `checkpoint` every `checkpointInterval` × search window (32 by default) events it
  *   looked at, and one when it has caught up;
- * - Streams.Tombstone.
+ * - Streams.Tombstone (a hard delete), with any expected revision: it writes the tombstone, an
+ *   event of type `$streamDeleted` at revision 2^63 - 1, into the stream and so into `$all`. From
+ *   then on the stream reads as `stream-deleted`, appends to it are refused the same way, and
+ *   tombstoning it again too. As on the server, `$all` reads and subscriptions still return the
+ *   stream's events (`$all` bypasses the index) until a scavenge removes them: `scavenge()` does
+ *   what the server's does for tombstoned streams, at once (the tombstone itself stays).
  * Stream subscriptions and persistent subscriptions are not implemented. Tests can end or fail
  * the live subscriptions (endSubscriptions) to see a client resubscribe, and make the server hang
  * (hang / answerAgain): connections are accepted, calls are taken and held unanswered; once it
@@ -107,6 +112,25 @@ export class EventStoreDbStandIn {
     this.write(stream, streamName, [
       { id: crypto.randomUUID(), metadata, data: Buffer.from('{}'), customMetadata: new Uint8Array() },
     ]);
+  }
+
+  /**
+   * Removes the events of tombstoned streams from the log, as the server's scavenge does
+   * (`POST /admin/scavenge`); the tombstones stay. Returns how many events it removed.
+   */
+  scavenge(): number {
+    const kept = this.log.filter(
+      (event) => !this.streams.get(event.streamName)?.tombstoned || event.revision === TOMBSTONE_REVISION,
+    );
+    const removed = this.log.length - kept.length;
+    this.log.splice(0, this.log.length, ...kept);
+    for (const stream of this.streams.values()) if (stream.tombstoned) stream.events = [];
+    return removed;
+  }
+
+  /** Events `$all` holds now, the server's own and tombstones included. */
+  get logLength(): number {
+    return this.log.length;
   }
 
   /** Subscriptions open now. */
@@ -215,23 +239,32 @@ export class EventStoreDbStandIn {
     streamName: string,
     proposed: Pick<StoredEvent, 'id' | 'metadata' | 'data' | 'customMetadata'>[],
   ): StoredEvent | undefined {
-    const created = (BigInt(Date.now()) * 10_000n).toString();
     for (const event of proposed) {
-      const position = this.nextPosition;
-      this.nextPosition += 64n + BigInt(event.data.length + event.customMetadata.length);
-      const stored: StoredEvent = {
-        ...event,
-        metadata: new Map([...event.metadata, ['created', created]]),
-        streamName,
-        revision: BigInt(stream.events.length),
-        commit: position,
-        prepare: position,
-      };
-      stream.events.push(stored);
-      this.log.push(stored);
-      for (const subscriber of this.subscribers) this.deliver(subscriber, stored);
+      stream.events.push(this.record(streamName, BigInt(stream.events.length), event));
     }
     return stream.events.at(-1);
+  }
+
+  /** Gives an event the next position and adds it to `$all`, delivering it to subscribers. */
+  private record(
+    streamName: string,
+    revision: bigint,
+    event: Pick<StoredEvent, 'id' | 'metadata' | 'data' | 'customMetadata'>,
+  ): StoredEvent {
+    const created = (BigInt(Date.now()) * 10_000n).toString();
+    const position = this.nextPosition;
+    this.nextPosition += 64n + BigInt(event.data.length + event.customMetadata.length);
+    const stored: StoredEvent = {
+      ...event,
+      metadata: new Map([...event.metadata, ['created', created]]),
+      streamName,
+      revision,
+      commit: position,
+      prepare: position,
+    };
+    this.log.push(stored);
+    for (const subscriber of this.subscribers) this.deliver(subscriber, stored);
+    return stored;
   }
 
   private append(
@@ -472,18 +505,28 @@ export class EventStoreDbStandIn {
     const stream = this.stream(streamName);
     if (stream.tombstoned) return callback(streamDeleted(streamName));
     stream.tombstoned = true;
-    const position = this.nextPosition;
-    this.nextPosition += 64n;
+    const tombstone = this.record(streamName, TOMBSTONE_REVISION, {
+      id: crypto.randomUUID(),
+      metadata: new Map([
+        ['type', '$streamDeleted'],
+        ['content-type', 'application/octet-stream'],
+      ]),
+      data: new Uint8Array(),
+      customMetadata: new Uint8Array(),
+    });
     callback(
       null,
       new TombstoneResp().setPosition(
         new TombstoneResp.Position()
-          .setCommitPosition(position.toString())
-          .setPreparePosition(position.toString()),
+          .setCommitPosition(tombstone.commit.toString())
+          .setPreparePosition(tombstone.prepare.toString()),
       ),
     );
   }
 }
+
+/** The revision the server gives a tombstone (long.MaxValue). */
+const TOMBSTONE_REVISION = 2n ** 63n - 1n;
 
 function readEvent(event: StoredEvent): InstanceType<typeof ReadResp.ReadEvent> {
   const recorded = new ReadResp.ReadEvent.RecordedEvent()

@@ -27,6 +27,7 @@ import {
   type AppendResult,
   type AppendsListener,
   type AppendWatch,
+  type EraseResult,
   type EventMetadata,
   type EventStore,
   EventStoreUnavailableError,
@@ -36,6 +37,7 @@ import {
   type ReadAllResult,
   type ReadStreamOptions,
   type RecordedEvent,
+  StreamErasedError,
   type WatchAppendsOptions,
   WrongExpectedVersionError,
 } from '../event-store.port.js';
@@ -80,9 +82,9 @@ const MAX_UINT64 = 2n ** 64n - 1n;
  * - Event ids are not a unique key of the log here: the server treats appending the same event
  *   ids again at the same expected revision as an idempotent success (its documented behaviour),
  *   and never answers DuplicateEventIdError.
- * - A missing stream reads as empty at revision -1. A deleted or tombstoned stream does too (the
- *   port has no notion of deletion and the service never deletes); appending to a tombstoned
- *   stream rejects with the client's StreamDeletedError, unchanged.
+ * - A missing stream reads as empty at revision -1. A deleted or tombstoned stream does too: an
+ *   erased stream is a tombstoned one (eraseStream), and appending to it rejects with the port's
+ *   StreamErasedError.
  * - Positions are the log's commit and prepare positions, unsigned 64-bit, carried as bigints
  *   and written into the port's opaque string as `<commit>/<prepare>`, so nothing is lost beyond
  *   2^53. `$all` is ordered by commit, so a reader resuming from a checkpoint never skips.
@@ -105,6 +107,8 @@ export class EventStoreDbEventStore implements EventStore {
   private resubscribeTimer: NodeJS.Timeout | undefined;
   private watchFailures = 0;
   private readonly appended = new Set<string>();
+  /** Streams known to be tombstoned: a tombstone is for good, so they stay here. */
+  private readonly erased = new Set<string>();
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -164,18 +168,30 @@ export class EventStoreDbEventStore implements EventStore {
             typeof actual === 'bigint' ? actual : -1n,
           );
         }
-        if (isUnavailable(error)) {
-          const unsent = neverConnected(error);
-          throw new EventStoreUnavailableError(
-            unsent
-              ? 'event store unreachable; nothing was appended'
-              : 'the event store connection failed during an append',
-            { cause: error, operation: 'append', outcomeUnknown: !unsent },
-          );
-        }
-        throw error;
+        if (error instanceof StreamDeletedError) throw new StreamErasedError(streamName);
+        throw asUnavailableWrite(error, 'an append');
       }
     });
+  }
+
+  /**
+   * A hard delete: the server writes a tombstone, after which the stream reads as deleted (empty
+   * here) and refuses appends for good. The count is the stream's length just before; an append
+   * that lands between that read and the tombstone is erased too, uncounted. The events leave
+   * `$all` only at the server's next scavenge: until then readAll leaves them out itself.
+   */
+  async eraseStream(streamName: string): Promise<EraseResult> {
+    const revision = await this.streamRevision(streamName);
+    try {
+      await this.inTime(
+        this.client.tombstoneStream(streamName, { expectedRevision: ANY, deadline: this.deadlineMs }),
+      );
+    } catch (error) {
+      if (error instanceof StreamDeletedError) return { eventsRemoved: 0 };
+      throw asUnavailableWrite(error, 'an erasure');
+    }
+    this.erased.add(streamName);
+    return { eventsRemoved: Number(revision + 1n) };
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -218,6 +234,7 @@ export class EventStoreDbEventStore implements EventStore {
         }),
       );
       let fresh = 0;
+      const batch: RecordedEvent[] = [];
       for (const resolved of page) {
         const position = resolved.event?.position;
         if (!position || (from && samePosition(position, from))) continue;
@@ -225,9 +242,10 @@ export class EventStoreDbEventStore implements EventStore {
         from = position;
         checkpoint = formatPosition(position);
         const recorded = isSystem(resolved) ? undefined : toRecordedEvent(resolved);
-        if (recorded) events.push(recorded);
-        if (events.length === maxCount) break;
+        if (recorded) batch.push(recorded);
+        if (events.length + batch.length === maxCount) break;
       }
+      events.push(...(await this.withoutErased(batch)));
       if (fresh === 0 || page.length < want) break;
     }
     // Past server events only, the checkpoint still moves on: resuming from it skips nothing ours.
@@ -371,12 +389,21 @@ export class EventStoreDbEventStore implements EventStore {
     if (subscription) void subscription.unsubscribe().catch(() => undefined);
   }
 
-  /**
-   * Collects a read. A missing or deleted stream is empty. A read the store cannot serve is
-   * tried once more when the client says it reconnects for it (unavailable, not the leader),
-   * then becomes the port's "unavailable".
-   */
+  /** Collects a read; a missing or deleted stream is empty. */
   private async read<E extends ResolvedEvent>(open: () => StreamingRead<E>): Promise<E[]> {
+    try {
+      return await this.readOrThrow(open);
+    } catch (error) {
+      if (error instanceof StreamNotFoundError || error instanceof StreamDeletedError) return [];
+      throw error;
+    }
+  }
+
+  /**
+   * Collects a read. A read the store cannot serve is tried once more when the client says it
+   * reconnects for it (unavailable, not the leader), then becomes the port's "unavailable".
+   */
+  private async readOrThrow<E extends ResolvedEvent>(open: () => StreamingRead<E>): Promise<E[]> {
     for (let attempt = 1; ; attempt++) {
       const stream = open();
       try {
@@ -385,12 +412,43 @@ export class EventStoreDbEventStore implements EventStore {
           stream.destroy();
         });
       } catch (error) {
-        if (error instanceof StreamNotFoundError || error instanceof StreamDeletedError) return [];
         const retry = attempt === 1 && (error instanceof NotLeaderError || error instanceof UnavailableError);
         if (retry && !neverConnected(error)) continue;
         if (!isUnavailable(error)) throw error;
         throw new EventStoreUnavailableError('event store unreachable', { cause: error, operation: 'read' });
       }
+    }
+  }
+
+  /**
+   * The events of streams that are not tombstoned. `$all` still holds a tombstoned stream's
+   * events until the server's next scavenge; asking each stream of the page once (a tombstone is
+   * for good, so a yes is kept) keeps them out of every reader, rebuilds included.
+   */
+  private async withoutErased(events: RecordedEvent[]): Promise<RecordedEvent[]> {
+    const names = [...new Set(events.map((event) => event.streamName))];
+    const erased = await Promise.all(names.map((name) => this.isErased(name)));
+    const gone = new Set(names.filter((_, i) => erased[i]));
+    return gone.size === 0 ? events : events.filter((event) => !gone.has(event.streamName));
+  }
+
+  private async isErased(streamName: string): Promise<boolean> {
+    if (this.erased.has(streamName)) return true;
+    try {
+      await this.readOrThrow(() =>
+        this.client.readStream(streamName, {
+          direction: BACKWARDS,
+          fromRevision: END,
+          maxCount: 1,
+          deadline: this.deadlineMs,
+        }),
+      );
+      return false;
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return false;
+      if (!(error instanceof StreamDeletedError)) throw error;
+      this.erased.add(streamName);
+      return true;
     }
   }
 }
@@ -462,6 +520,18 @@ export function parsePosition(position: string): Position {
 
 function samePosition(a: Position, b: Position): boolean {
   return a.commit === b.commit && a.prepare === b.prepare;
+}
+
+/** A write the store could not serve: nothing was sent, or (once sent) the outcome is unknown. */
+function asUnavailableWrite(error: unknown, what: string): unknown {
+  if (!isUnavailable(error)) return error;
+  const unsent = neverConnected(error);
+  return new EventStoreUnavailableError(
+    unsent
+      ? 'event store unreachable; nothing was written'
+      : `the event store connection failed during ${what}`,
+    { cause: error, operation: 'append', outcomeUnknown: !unsent },
+  );
 }
 
 /** Errors the client documents for a call the store could not serve (or serve in time). */
