@@ -4,6 +4,7 @@ import { CONFIG } from '../config/config.module.js';
 import { type Config } from '../config/config.js';
 import { PG_POOL } from '../database/database.module.js';
 import { migrate } from '../database/migrations.js';
+import { CONVERSATION_STREAM_PREFIX } from '../conversation/conversation-stream.js';
 import { EVENT_STORE, type EventStore } from './event-store.port.js';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.js';
 import { EVENT_STORE_MIGRATIONS } from './postgres/event-store.schema.js';
@@ -55,6 +56,7 @@ export function createEventStore(
     return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString, {
       maxConcurrentAppends: config.appendConcurrency,
       connection: config.eventStoreConnectionOptions,
+      streamPrefix: CONVERSATION_STREAM_PREFIX,
     });
   }
   return new PostgresEventStore(pool, { maxConcurrentAppends: config.appendConcurrency, notifications });

@@ -17,7 +17,7 @@
  *   an (exclusive) position, with the same filters: a `confirmation` first, then the stored events
  *   after the start, `caughtUp`, then each event as it is appended. A filtered subscription also
  *   gets a `checkpoint` every `checkpointInterval` × search window (32 by default) events it
- *   looked at, and one when it has caught up;
+ *   looked at, and one at the last event of the log when it has caught up;
  * - Streams.Tombstone (a hard delete), with any expected revision: it writes the tombstone, an
  *   event of type `$streamDeleted` at revision 2^63 - 1, into the stream and so into `$all`. From
  *   then on the stream reads as `stream-deleted`, appends to it are refused the same way, and
@@ -82,6 +82,8 @@ export class EventStoreDbStandIn {
   /** Appends the stand-in answered (tests of concurrency look at the most in flight). */
   appendsInFlight = 0;
   maxAppendsInFlight = 0;
+  /** Events of `$all` sent to clients, by reads and subscriptions (tests of server-side filtering). */
+  allEventsSent = 0;
   /** Delays each append's answer, to let appends overlap. */
   appendDelayMs = 0;
   private hung = false;
@@ -431,6 +433,7 @@ export class EventStoreDbStandIn {
       call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: 'no stream or $all options' });
       return;
     }
+    if (allOptions) this.allEventsSent += events.length;
     for (const event of events) call.write(new ReadResp().setEvent(readEvent(event)));
     call.end();
   }
@@ -464,14 +467,14 @@ export class EventStoreDbStandIn {
       from = index < 0 ? this.log.length : index;
     }
     for (const event of this.log.slice(from)) this.deliver(subscriber, event);
-    if (subscriber.checkpointEvery > 0) {
-      const last = this.log.at(-1);
-      const position = last ? last.commit : this.nextPosition;
+    // The caught-up checkpoint is the last event looked at: resuming after it skips nothing.
+    const last = this.log.at(-1);
+    if (subscriber.checkpointEvery > 0 && last) {
       call.write(
         new ReadResp().setCheckpoint(
           new ReadResp.Checkpoint()
-            .setCommitPosition(position.toString())
-            .setPreparePosition(position.toString()),
+            .setCommitPosition(last.commit.toString())
+            .setPreparePosition(last.prepare.toString()),
         ),
       );
       subscriber.scanned = 0;
@@ -485,7 +488,10 @@ export class EventStoreDbStandIn {
   }
 
   private deliver(subscriber: Subscriber, event: StoredEvent): void {
-    if (subscriber.matches(event)) subscriber.call.write(new ReadResp().setEvent(readEvent(event)));
+    if (subscriber.matches(event)) {
+      this.allEventsSent++;
+      subscriber.call.write(new ReadResp().setEvent(readEvent(event)));
+    }
     if (subscriber.checkpointEvery === 0 || ++subscriber.scanned < subscriber.checkpointEvery) return;
     subscriber.scanned = 0;
     subscriber.call.write(

@@ -7,6 +7,8 @@ import {
   DeadlineExceededError,
   END,
   EventStoreDBClient,
+  excludeSystemEvents,
+  type Filter,
   FORWARDS,
   jsonEvent,
   NO_STREAM,
@@ -60,9 +62,19 @@ export interface EventStoreDbEventStoreOptions {
   deadlineMs?: number;
   /** Options that override the same ones in the connection string (`fromConnectionString`). */
   connection?: EventStoreConnectionOptions;
+  /**
+   * The global log (readAll, countAfter) holds the streams whose names start with this, selected
+   * by the server. Unset: every stream but the server's own.
+   */
+  streamPrefix?: string;
 }
 
 const CLIENT_DEFAULT_DEADLINE_MS = 10_000;
+/**
+ * A page of the global log ends when the server says it has caught up; a server older than 23.10
+ * never says so, and a page then ends once nothing has come for this long.
+ */
+const PAGE_IDLE_MS = 200;
 /** The append watch's first pause before resubscribing; it doubles on each failure, up to the cap. */
 const WATCH_RETRY_FIRST_MS = 250;
 const WATCH_RETRY_MAX_MS = 5_000;
@@ -88,9 +100,9 @@ const MAX_UINT64 = 2n ** 64n - 1n;
  * - Positions are the log's commit and prepare positions, unsigned 64-bit, carried as bigints
  *   and written into the port's opaque string as `<commit>/<prepare>`, so nothing is lost beyond
  *   2^53. `$all` is ordered by commit, so a reader resuming from a checkpoint never skips.
- * - The port's global log leaves out the server's own streams and events (names and types that
- *   start with `$`). Client 6.2 offers server-side filters only on subscriptions, so readAll
- *   filters as it reads and keeps reading until it has a page or reaches the end.
+ * - The port's global log is the streams under `streamPrefix` (else all but the server's own `$`
+ *   events), selected by the server: client 6.2 offers server-side filters only on subscriptions,
+ *   so readAll reads each page through a short-lived filtered catch-up subscription.
  * - Connection settings (TLS, keepalive interval and timeout, default deadline, node preference,
  *   discovery over gossip seeds) come from the connection string, parsed by the client, with the
  *   options configured by variables of their own merged in over it.
@@ -101,6 +113,7 @@ const MAX_UINT64 = 2n ** 64n - 1n;
 export class EventStoreDbEventStore implements EventStore {
   private readonly appends: Semaphore;
   private readonly deadlineMs: number;
+  private readonly streamPrefix: string | undefined;
   private closed = false;
   private readonly watchers = new Set<Watcher>();
   private subscription: AllStreamSubscription | undefined;
@@ -116,6 +129,7 @@ export class EventStoreDbEventStore implements EventStore {
   ) {
     this.appends = new Semaphore(options.maxConcurrentAppends ?? 8);
     this.deadlineMs = options.deadlineMs ?? CLIENT_DEFAULT_DEADLINE_MS;
+    this.streamPrefix = options.streamPrefix;
   }
 
   /** Connects lazily: nothing is dialled before the first call. */
@@ -216,39 +230,22 @@ export class EventStoreDbEventStore implements EventStore {
     return last?.revision ?? -1n;
   }
 
+  /**
+   * A page of the global log, read through a catch-up subscription to `$all` that the server
+   * filters (client 6.2's `readAll` takes no filter): the events of other streams are never sent.
+   * The checkpoint moves past them all the same, on the server's checkpoints, so that a reader
+   * resuming from it does not look at them again. Tombstoned streams' events are left out.
+   */
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const maxCount = options.maxCount ?? 1000;
-    const after = options.after === undefined ? undefined : parsePosition(options.after);
     const events: RecordedEvent[] = [];
-    let from: Position | undefined = after;
     let checkpoint = options.after;
     while (events.length < maxCount) {
-      // Reading from a position includes the event at it: ask for one more and skip it.
-      const want = maxCount - events.length + (from ? 1 : 0);
-      const page = await this.read(() =>
-        this.client.readAll({
-          direction: FORWARDS,
-          fromPosition: from ?? START,
-          maxCount: want,
-          deadline: this.deadlineMs,
-        }),
-      );
-      let fresh = 0;
-      const batch: RecordedEvent[] = [];
-      for (const resolved of page) {
-        const position = resolved.event?.position;
-        if (!position || (from && samePosition(position, from))) continue;
-        fresh++;
-        from = position;
-        checkpoint = formatPosition(position);
-        const recorded = isSystem(resolved) ? undefined : toRecordedEvent(resolved);
-        if (recorded) batch.push(recorded);
-        if (events.length + batch.length === maxCount) break;
-      }
-      events.push(...(await this.withoutErased(batch)));
-      if (fresh === 0 || page.length < want) break;
+      const page = await this.readPage(checkpoint, maxCount - events.length);
+      events.push(...(await this.withoutErased(page.events)));
+      checkpoint = page.checkpoint;
+      if (page.end) break;
     }
-    // Past server events only, the checkpoint still moves on: resuming from it skips nothing ours.
     return { events, checkpoint };
   }
 
@@ -313,6 +310,93 @@ export class EventStoreDbEventStore implements EventStore {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Subscribes from `after` (exclusive), collects up to `limit` events and unsubscribes, at that
+   * count or once caught up (`end`). The checkpoint is the last event's position, or the server's
+   * last checkpoint when it lies beyond: some server versions have sent one at the end of the log,
+   * where the next event will be written, so one that does not is never taken.
+   *
+   * The client hands over events through a stream buffer but reports checkpoints and `caughtUp`
+   * as they arrive, possibly while events before them still wait in that buffer: each such mark
+   * applies once the events before it (those handed over plus those buffered) have been taken.
+   */
+  private subscriptionPage(after: string | undefined, limit: number): Promise<SubscriptionPage> {
+    let cursor = after === undefined ? undefined : parsePosition(after);
+    const events: RecordedEvent[] = [];
+    const marks: { after: number; checkpoint?: Position }[] = [];
+    let taken = 0;
+    // Called only once the subscription exists (the client reports nothing synchronously).
+    const mark = (checkpoint?: Position) => {
+      marks.push({ after: taken + opened.readableLength, checkpoint });
+    };
+    const opened = this.client.subscribeToAll({
+      fromPosition: cursor ?? START,
+      filter: this.logFilter((_, position) => mark(position)),
+    });
+    const page = new Promise<SubscriptionPage>((resolve, reject) => {
+      let idle: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (end: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(idle);
+        opened.removeAllListeners('data');
+        void opened.unsubscribe().catch(() => undefined);
+        resolve({ events, checkpoint: cursor ? formatPosition(cursor) : after, end });
+      };
+      const settle = () => {
+        if (done) return;
+        while (marks[0] && marks[0].after <= taken) {
+          const { checkpoint } = marks.shift()!;
+          if (!checkpoint) return finish(true);
+          if (!cursor || isAfter(checkpoint, cursor)) cursor = checkpoint;
+        }
+        clearTimeout(idle);
+        idle = setTimeout(() => finish(true), PAGE_IDLE_MS);
+      };
+      opened.on('confirmation', settle);
+      opened.on('caughtUp', () => {
+        mark();
+        settle();
+      });
+      opened.on('data', (resolved: AllStreamResolvedEvent) => {
+        taken++;
+        const position = resolved.event?.position;
+        if (position && (!cursor || isAfter(position, cursor))) {
+          cursor = position;
+          if (resolved.event?.type === '$streamDeleted') this.erased.add(resolved.event.streamId);
+          const recorded = isSystem(resolved) ? undefined : toRecordedEvent(resolved);
+          if (recorded) events.push(recorded);
+          if (events.length === limit) return finish(false);
+        }
+        settle();
+      });
+      opened.on('error', reject);
+      opened.on('end', () => finish(true));
+    });
+    return this.inTime(page, () => void opened.unsubscribe().catch(() => undefined));
+  }
+
+  /** A page, tried once more when the client reconnects for it, as other reads. */
+  private async readPage(after: string | undefined, limit: number): Promise<SubscriptionPage> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.subscriptionPage(after, limit);
+      } catch (error) {
+        if (attempt === 1 && reconnects(error)) continue;
+        if (!isUnavailable(error)) throw error;
+        throw new EventStoreUnavailableError('event store unreachable', { cause: error, operation: 'read' });
+      }
+    }
+  }
+
+  /** The server-side filter of the global log: the stream prefix, else no server events. */
+  private logFilter(checkpointReached: NonNullable<Filter['checkpointReached']>): Filter {
+    return this.streamPrefix === undefined
+      ? excludeSystemEvents({ checkpointReached })
+      : streamNameFilter({ prefixes: [this.streamPrefix], checkpointReached });
   }
 
   private subscribe(recovering: boolean): void {
@@ -412,8 +496,7 @@ export class EventStoreDbEventStore implements EventStore {
           stream.destroy();
         });
       } catch (error) {
-        const retry = attempt === 1 && (error instanceof NotLeaderError || error instanceof UnavailableError);
-        if (retry && !neverConnected(error)) continue;
+        if (attempt === 1 && reconnects(error)) continue;
         if (!isUnavailable(error)) throw error;
         throw new EventStoreUnavailableError('event store unreachable', { cause: error, operation: 'read' });
       }
@@ -454,6 +537,14 @@ export class EventStoreDbEventStore implements EventStore {
 }
 
 const ZERO: Position = { commit: 0n, prepare: 0n };
+
+interface SubscriptionPage {
+  events: RecordedEvent[];
+  /** Where to resume: the page's last event, or further on a server checkpoint. */
+  checkpoint: string | undefined;
+  /** The subscription caught up (or went quiet): there is nothing more for now. */
+  end: boolean;
+}
 
 /** The store took the call but did not answer it within the deadline. */
 class NoAnswerInTime extends Error {
@@ -518,8 +609,9 @@ export function parsePosition(position: string): Position {
   return { commit, prepare };
 }
 
-function samePosition(a: Position, b: Position): boolean {
-  return a.commit === b.commit && a.prepare === b.prepare;
+/** `$all` is ordered by commit position, then prepare position. */
+function isAfter(a: Position, b: Position): boolean {
+  return a.commit > b.commit || (a.commit === b.commit && a.prepare > b.prepare);
 }
 
 /** A write the store could not serve: nothing was sent, or (once sent) the outcome is unknown. */
@@ -549,6 +641,11 @@ function isUnavailable(error: unknown): boolean {
   // A gRPC status the client passed on unconverted (while discovering or fetching features).
   const code = (error as { code?: unknown } | null)?.code;
   return code === 1 || code === 4 || code === 14;
+}
+
+/** The client reconnects for this error (unavailable, not the leader): worth one more try. */
+function reconnects(error: unknown): boolean {
+  return (error instanceof NotLeaderError || error instanceof UnavailableError) && !neverConnected(error);
 }
 
 /** The channel never connected: no request can have reached the server. */
