@@ -2,9 +2,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
-import { Logger } from 'nestjs-pino';
 import { useAuthentication } from './auth/authentication.js';
 import { type Config } from './config/config.js';
+import { createLogger, logRequests } from './logging/logging.js';
 import { answerClientError } from './http/client-errors.js';
 import { useJsonBodyParser } from './http/json-body.js';
 import { setUpOpenApi } from './http/openapi.js';
@@ -70,6 +70,7 @@ export async function createApp(
   fastify.server.maxConnections = config.maxConnections;
   await useResponsePolicies(fastify, config);
   useRequestIds(fastify);
+  logRequests(fastify);
   routes.listen(fastify);
   useJsonBodyParser(fastify);
   // Only JSON bodies: anything else is a 415 rather than a string handed to validation.
@@ -116,12 +117,10 @@ export async function createApp(
   if (config.auth) useAuthentication(fastify, config.auth);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    // Held until pino (LoggerModule, at LOG_LEVEL) takes over below.
-    bufferLogs: true,
+    logger: createLogger(config),
     // The JSON parser above only: no urlencoded bodies.
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
   app.useGlobalPipes(new JsonObjectBodyPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   setUpOpenApi(app);

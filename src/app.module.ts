@@ -1,5 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import { ProjectionsModule } from '../projections/index.js';
 import { ConfigModule } from './config/config.module.js';
 import { type Config } from './config/config.js';
@@ -8,7 +7,6 @@ import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthModule } from './health/health.module.js';
 import { CommandRateLimitModule } from './limits/command-rate-limit.js';
-import { loggerParams } from './logging/logging.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { LiveModule } from './read/live/live.module.js';
 import { MessagesModule } from './read/messages/messages.module.js';
@@ -30,7 +28,6 @@ export class AppModule {
         ProjectionsAdminModule,
         HealthModule,
         CommandRateLimitModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config)),
         MetricsModule,
       ],
     };

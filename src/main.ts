@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
-import { standaloneLogger } from './logging/logging.js';
+import { createLogger } from './logging/logging.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     console.error(error.message);
     process.exit(1);
   }
-  Logger.overrideLogger(standaloneLogger(config));
+  Logger.overrideLogger(createLogger(config));
   const logger = new Logger('Main');
 
   let embedded: EmbeddedDatabase | undefined;

@@ -29,15 +29,17 @@ export function sendProblem(
  */
 function log(problem: Problem, error: unknown, request: FastifyRequest): void {
   const answer = `${request.method} ${request.url} → ${problem.status} ${problem.kind}`;
+  // The request's id as a field of the line (pino), so that it joins the request's own line.
+  const line = (msg: string) => ({ requestId: request.id, msg });
   switch (problem.logLevel) {
     case 'error':
-      logger.error(`${answer}: ${withStack(error)}`);
+      logger.error(line(`${answer}: ${withStack(error)}`));
       break;
     case 'warn':
-      logger.warn(`${answer}: ${oneLine(error)}`);
+      logger.warn(line(`${answer}: ${oneLine(error)}`));
       break;
     case 'debug':
-      logger.debug(`${answer}: ${asAnswered(problem)}`);
+      logger.debug(line(`${answer}: ${asAnswered(problem)}`));
       break;
   }
 }

@@ -8,7 +8,6 @@ const WELL_FORMED = /^[A-Za-z0-9._-]{1,128}$/;
 export const UNMATCHED_ROUTE = 'unmatched';
 
 const ids = new WeakMap<IncomingMessage, string>();
-const routes = new WeakMap<IncomingMessage, string>();
 
 /**
  * The request's id (Fastify's `genReqId`, and the request logger's): the client's `X-Request-Id`
@@ -30,11 +29,6 @@ export function routeTemplateOf(request: FastifyRequest): string {
   return request.routeOptions.url ?? UNMATCHED_ROUTE;
 }
 
-/** The route template of a request seen by the first hook, for what sees only the Node request. */
-export function routeOfRaw(raw: IncomingMessage): string {
-  return routes.get(raw) ?? UNMATCHED_ROUTE;
-}
-
 /**
  * Runs first: every answer carries the id, also problems, 404s and streams written to the raw
  * response, and whatever reads the header (the events' correlation id) reads the id that was
@@ -44,7 +38,6 @@ export function useRequestIds(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.raw.setHeader('X-Request-Id', request.id);
     request.raw.headers[HEADER] = request.id;
-    routes.set(request.raw, routeTemplateOf(request));
     done();
   });
 }

@@ -1,16 +1,21 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type LoggerService, RequestMethod } from '@nestjs/common';
+import { type LoggerService } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { Logger, type Params, PinoLogger } from 'nestjs-pino';
 import { pino } from 'pino';
 import pretty from 'pino-pretty';
 import { type Config } from '../config/config.js';
-import { requestIdOf, routeOfRaw } from '../http/request-id.js';
+import { routeTemplateOf } from '../http/request-id.js';
 
 /**
- * pino through nestjs-pino: one JSON line per event, and per request one line when it ends
- * (method, route template, status, duration, request id). Bodies and headers are never logged:
- * the request serializer keeps the method and the path only, and the redaction below is the
- * backstop for anything that logs a request object itself (a bearer token, a cookie).
+ * pino, through nestjs-pino's Nest logger: one JSON line per event, and one line per request when
+ * it is answered (method, path, route template, status, duration, request id). Bodies and headers
+ * are never logged; the redaction below is the backstop for anything that logs a request object
+ * itself (a bearer token, a cookie).
+ *
+ * The request line comes from a Fastify hook, not from pino-http's middleware: that runs every
+ * request through Nest's middleware layer and an AsyncLocalStorage, whose promise hooks cost every
+ * promise the service makes (a third more CPU per command). Lines about a request that logs
+ * something else (a problem) name its id themselves.
  */
 export function loggerParams(config: Pick<Config, 'logLevel' | 'logFormat'>): Params {
   const options = {
@@ -21,41 +26,41 @@ export function loggerParams(config: Pick<Config, 'logLevel' | 'logFormat'>): Pa
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       censor: '[redacted]',
     },
-    genReqId: requestIdOf,
-    customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
-    // Lines logged while a request is handled carry its id, not the whole request again.
-    quietReqLogger: true,
-    serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
-      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-    },
-    customSuccessObject: withRoute,
-    // A 5xx is logged, with its cause, by the problem filter: the request line only says it ended.
-    customErrorObject: (req: IncomingMessage, res: ServerResponse, _error: Error, fields: object) =>
-      withRoute(req, res, fields),
-    customSuccessMessage: () => 'request completed',
-    customErrorMessage: () => 'request completed',
+    // The request line's `req` and `res` are already the few fields it shows (logRequests); pino-http
+    // runs its standard serializers first, which keep what they were given as `raw`.
+    serializers: { req: given, res: given },
   };
   // Written synchronously, as the console is: lines keep their order with what the service does and
   // answers, and none is lost at exit (a transport would run in a worker thread).
   const destination =
     config.logFormat === 'pretty' ? pretty({ sync: true }) : pino.destination({ sync: true });
-  return {
-    pinoHttp: [options, destination],
-    // Every path. The module's default pattern, "{/*splat}", matches no request under this Fastify adapter.
-    forRoutes: [{ path: '/{*splat}', method: RequestMethod.ALL }],
-  };
+  return { pinoHttp: [options, destination] };
 }
 
-function withRoute(req: IncomingMessage, _res: ServerResponse, fields: object): object {
-  return { ...fields, route: routeOfRaw(req) };
-}
+const given = (serialized: { raw: unknown }): unknown => serialized.raw;
 
-/**
- * The application's logger before Nest has built its own (the same pino root): start-up lines
- * such as the embedded PostgreSQL's are JSON like the rest.
- */
-export function standaloneLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): LoggerService {
+/** The application's logger (the same pino root from start-up on): start-up lines are JSON too. */
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): LoggerService {
   const params = loggerParams(config);
   return new Logger(new PinoLogger(params), params);
+}
+
+/** One line per answered request, at info, through the application's pino root. */
+export function logRequests(fastify: FastifyInstance): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const root = PinoLogger.root;
+    if (root?.isLevelEnabled('info')) {
+      root.info(
+        {
+          requestId: request.id,
+          req: { method: request.method, path: request.url.split('?')[0] },
+          res: { status: reply.statusCode },
+          durationMs: Math.round(reply.elapsedTime),
+          route: routeTemplateOf(request),
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
 }
