@@ -81,7 +81,10 @@ export const sseIdle: Bench = {
   async run(context): Promise<BenchResult[]> {
     const { sseSubscribers } = context.options;
     const what = `service RSS (/proc/<pid>/status VmRSS) before and after ${sseSubscribers} idle GET /v1/projects/{p}/live subscriptions (one project each, held open by a child process)`;
-    const service = await startService(context, 'sse-idle');
+    // Every subscriber comes from this one address: lift the per-client cap above them.
+    const service = await startService(context, 'sse-idle', {
+      env: { LIVE_STREAMS_PER_CLIENT: String(sseSubscribers + WARMUP_SUBSCRIBERS) },
+    });
     if (typeof service === 'string') return [skipped('sse-idle', 'sse-idle', what, service)];
     const run = Date.now().toString(36);
     try {
