@@ -57,6 +57,11 @@ export interface ReadAllResult {
   checkpoint: string | undefined;
 }
 
+/** What erasing a stream removed. */
+export interface EraseResult {
+  eventsRemoved: number;
+}
+
 export interface EventStore {
   append(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
@@ -77,6 +82,12 @@ export interface EventStore {
    * `onError`, then `onRecovered`.
    */
   watchAppends(onAppended: AppendsListener, options?: WatchAppendsOptions): AppendWatch;
+  /**
+   * Removes the stream's events for good and refuses every later append to it (the port's
+   * StreamErasedError); reading it answers as for a stream that never existed (empty, revision -1).
+   * Idempotent: erasing an erased or never-written stream removes nothing.
+   */
+  eraseStream(streamName: string): Promise<EraseResult>;
   /** Resolves once the store has answered a trivial read; rejects when it cannot (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -114,6 +125,14 @@ export class DuplicateEventIdError extends Error {
   override readonly name = 'DuplicateEventIdError';
   constructor(readonly eventIds: readonly string[]) {
     super(`Event id already stored: ${eventIds.join(', ')}`);
+  }
+}
+
+/** The stream was erased: nothing is ever appended to it again. */
+export class StreamErasedError extends Error {
+  override readonly name = 'StreamErasedError';
+  constructor(readonly streamName: string) {
+    super(`Stream ${streamName} was erased; nothing can be appended to it`);
   }
 }
 
