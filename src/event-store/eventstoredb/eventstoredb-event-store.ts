@@ -27,6 +27,7 @@ import {
   type AppendResult,
   type AppendsListener,
   type AppendWatch,
+  type EraseResult,
   type EventMetadata,
   type EventStore,
   EventStoreUnavailableError,
@@ -255,6 +256,10 @@ export class EventStoreDbEventStore implements EventStore {
         this.unsubscribe();
       },
     };
+  }
+
+  eraseStream(): Promise<EraseResult> {
+    throw new Error('not implemented');
   }
 
   async ping(): Promise<void> {
