@@ -19,6 +19,7 @@ eventStoreContract(live ? 'EventStoreDB (live server)' : 'EventStoreDB (gRPC sta
   return {
     store,
     eventIds: 'idempotent',
+    erasure: false,
     async cleanup() {
       await store.close();
       await standIn?.stop();
