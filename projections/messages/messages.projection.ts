@@ -122,7 +122,10 @@ export const messagesProjection: Projection = {
  */
 async function holdProjectAlone(client: pg.ClientBase, g: number, projectId: string): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [REPLAY_LOCK_CLASS, g]);
-  await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PROJECT_LOCK_CLASS, `${g}/${projectId}`]);
+  await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+    PROJECT_LOCK_CLASS,
+    `${g}/${projectId}`,
+  ]);
 }
 
 interface Completion {

@@ -1,4 +1,10 @@
-import { applyDecorators, type CanActivate, type ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  type CanActivate,
+  type ExecutionContext,
+  Injectable,
+  UseGuards,
+} from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblems } from '../http/openapi.decorators.js';
 import { ErasedProjects } from './erased-projects.js';
@@ -10,7 +16,9 @@ export class ErasedProjectGuard implements CanActivate {
   constructor(private readonly erased: ErasedProjects) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const { projectId } = context.switchToHttp().getRequest<FastifyRequest>().params as { projectId?: unknown };
+    const { projectId } = context.switchToHttp().getRequest<FastifyRequest>().params as {
+      projectId?: unknown;
+    };
     if (typeof projectId === 'string' && (await this.erased.isErased(projectId)))
       throw new ProjectErasedError(projectId);
     return true;

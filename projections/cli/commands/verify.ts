@@ -129,7 +129,9 @@ function ordered(kept: Difference[]): Difference[] {
 
 /** The projects the generation holds rows of. */
 async function projectsIn(client: pg.ClientBase, generation: number): Promise<string[]> {
-  const { rows } = await client.query<{ project_id: string }>(`SELECT project_id FROM rm_projects_g${generation}`);
+  const { rows } = await client.query<{ project_id: string }>(
+    `SELECT project_id FROM rm_projects_g${generation}`,
+  );
   return rows.map((row) => row.project_id);
 }
 

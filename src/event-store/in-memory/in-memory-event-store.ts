@@ -93,7 +93,11 @@ export class InMemoryEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const maxCount = options.maxCount ?? 1000;
     const events: RecordedEvent[] = [];
-    for (let index = indexAfter(options.after); index < this.log.length && events.length < maxCount; index++) {
+    for (
+      let index = indexAfter(options.after);
+      index < this.log.length && events.length < maxCount;
+      index++
+    ) {
       const recorded = this.log[index];
       if (recorded) events.push(copy(recorded));
     }
