@@ -2,7 +2,6 @@ import pg from 'pg';
 import { type Config } from '../../src/config/config.js';
 import type { EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
 import { migrate } from '../../src/database/migrations.js';
-import { ERASURE_MIGRATIONS } from '../../src/erasure/tombstones.js';
 import type { EventStore } from '../../src/event-store/event-store.port.js';
 import { EVENT_STORE_MIGRATIONS } from '../../src/event-store/postgres/event-store.schema.js';
 import { createEventStore } from '../../src/event-store/event-store.module.js';
@@ -82,7 +81,7 @@ export async function openDatabase(config: Config, log: (message: string) => voi
   };
   try {
     // Same set names as the service's modules, so either side finds the other's work done.
-    await migrate(pool, [EVENT_STORE_MIGRATIONS, PROJECTOR_MIGRATIONS, ERASURE_MIGRATIONS]);
+    await migrate(pool, [EVENT_STORE_MIGRATIONS, PROJECTOR_MIGRATIONS]);
     const client = await pool.connect();
     try {
       for (const projection of PROJECTIONS) await ensureLiveGeneration(client, projection);

@@ -2,7 +2,6 @@ import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import type pg from 'pg';
 import { PG_POOL } from '../../src/database/database.module.js';
 import { migrate } from '../../src/database/migrations.js';
-import { ERASURE_MIGRATIONS } from '../../src/erasure/tombstones.js';
 import { ensureLiveGeneration } from '../projector/generations.js';
 import { PROJECTIONS, PROJECTOR_MIGRATIONS } from '../registry.js';
 import { ProjectorRunner } from './projector-runner.js';
@@ -17,8 +16,7 @@ export class ProjectionsModule implements OnModuleInit {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
   async onModuleInit(): Promise<void> {
-    // Batches read the tombstones of erased projects.
-    await migrate(this.pool, [PROJECTOR_MIGRATIONS, ERASURE_MIGRATIONS]);
+    await migrate(this.pool, [PROJECTOR_MIGRATIONS]);
     // Queries need the views before the first projector runs.
     const client = await this.pool.connect();
     try {

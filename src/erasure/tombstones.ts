@@ -1,27 +1,18 @@
 import type pg from 'pg';
-import { type MigrationSet } from '../database/migrations.js';
 
 /**
  * An erased project's tombstone outlives its data: which project, when, by whom and through which
  * request, and nothing of its content. It is written before anything is erased, so a project whose
- * erasure was cut short already refuses writes, and erasing it again finishes the job.
+ * erasure was cut short already refuses writes, and erasing it again finishes the job. The table
+ * lives in the read model's database, created by the projector's migrations: its batches read it.
  */
-export const ERASURE_MIGRATIONS: MigrationSet = {
-  name: 'erasure',
-  migrations: [
-    {
-      id: 1,
-      name: 'project tombstones',
-      sql: `
+export const TOMBSTONES_TABLE = `
 CREATE TABLE project_tombstones (
   project_id text PRIMARY KEY,
   erased_at timestamptz NOT NULL DEFAULT now(),
   erased_by text,
   request_id text
-);`,
-    },
-  ],
-};
+);`;
 
 /** Notified once a project's erasure is complete, with its id (or '*' after a lost connection). */
 export const ERASED_CHANNEL = 'project_erased';
