@@ -6,3 +6,4 @@ export { PROJECTED_CHANNEL } from './projector/generations.js';
 export { type ProjectionHealth, type ProjectionStatus } from './projector/status.js';
 export { type ProjectionMetrics } from './projector/metrics.js';
 export { PROJECTOR_MIGRATIONS } from './registry.js';
+export { eraseFromReadModels, type ReadModelErasure } from './projector/erase.js';

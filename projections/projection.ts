@@ -25,6 +25,13 @@ export interface Projection {
    * stream's events again rebuilds them (a replay). Returns how many rows it removed.
    */
   forget?(client: pg.ClientBase, generation: number, streamName: string): Promise<number>;
+  /**
+   * Removes every row of an erased stream from a generation, inside the caller's transaction,
+   * after any batch of that stream's project under way has committed. `apply` skips the events of
+   * erased projects (it reads their tombstones under the same locks), so nothing brings them back.
+   * Returns how many rows it removed.
+   */
+  erase?(client: pg.ClientBase, generation: number, streamName: string): Promise<number>;
 }
 
 export interface AppliedChanges {

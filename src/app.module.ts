@@ -4,6 +4,7 @@ import { ConfigModule } from './config/config.module.js';
 import { type Config } from './config/config.js';
 import { ConversationModule } from './conversation/conversation.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ErasureModule } from './erasure/erasure.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthModule } from './health/health.module.js';
 import { CommandRateLimitModule } from './limits/command-rate-limit.js';
@@ -29,6 +30,7 @@ export class AppModule {
         HealthModule,
         CommandRateLimitModule.forRoot(config),
         MetricsModule,
+        ErasureModule,
       ],
     };
   }

@@ -62,6 +62,7 @@ class RacedStore implements EventStore {
   streamRevision: EventStore['streamRevision'] = (...args) => this.inner.streamRevision(...args);
   readAll: EventStore['readAll'] = (...args) => this.inner.readAll(...args);
   countAfter: EventStore['countAfter'] = (...args) => this.inner.countAfter(...args);
+  eraseStream: EventStore['eraseStream'] = (...args) => this.inner.eraseStream(...args);
   watchAppends: EventStore['watchAppends'] = (...args) => this.inner.watchAppends(...args);
   ping: EventStore['ping'] = () => this.inner.ping();
   close: EventStore['close'] = () => Promise.resolve();

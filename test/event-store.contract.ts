@@ -5,6 +5,7 @@ import {
   EventStoreUnavailableError,
   type NewEvent,
   type RecordedEvent,
+  StreamErasedError,
   WrongExpectedVersionError,
 } from '../src/event-store/event-store.port.js';
 import { CONVERSATION_STREAM_PREFIX, projectIdOf } from '../src/conversation/conversation-stream.js';
@@ -34,6 +35,11 @@ export interface ContractSubject {
    * same expected revision succeeds without writing them twice.
    */
   eventIds?: 'unique' | 'idempotent';
+  /**
+   * Erases inside a transaction that stays open until commit(). Adapters that cannot hold an
+   * erasure open leave it out.
+   */
+  delayedErase?(streamName: string): DelayedAppend;
   /** A store of this adapter configured to reach a server that is not there. */
   unreachable?(): Promise<{ store: EventStore; cleanup(): Promise<void> }>;
 }
@@ -339,6 +345,96 @@ export function eventStoreContract(adapter: string, subject: () => Promise<Contr
       it('an unknown stream reads empty, at revision -1', async () => {
         expect(await store.readStream(stream())).toEqual([]);
         expect(await store.streamRevision(stream())).toBe(-1n);
+      });
+    });
+
+    describe('erasing a stream', () => {
+      it('removes its events: it reads as a stream that never existed', async () => {
+        const name = stream();
+        await store.append(name, [event(), event(), event()], 'no_stream');
+        expect(await store.eraseStream(name)).toEqual({ eventsRemoved: 3 });
+        expect(await store.readStream(name)).toEqual([]);
+        expect(await store.readStream(name, { direction: 'backwards' })).toEqual([]);
+        expect(await store.streamRevision(name)).toBe(-1n);
+      });
+
+      it('refuses every later append, whatever its expectation', async () => {
+        const name = stream();
+        await store.append(name, [event()], 'no_stream');
+        await store.eraseStream(name);
+        for (const expected of ['no_stream', 'any', 'stream_exists', 0n] as const) {
+          const refused = await store.append(name, [event()], expected).catch((error: unknown) => error);
+          expect(refused).toBeInstanceOf(StreamErasedError);
+          expect((refused as StreamErasedError).streamName).toBe(name);
+        }
+        expect(await store.readStream(name)).toEqual([]);
+      });
+
+      it('is idempotent, and erasing a stream never written refuses its appends too', async () => {
+        const name = stream();
+        await store.append(name, [event()], 'no_stream');
+        expect(await store.eraseStream(name)).toEqual({ eventsRemoved: 1 });
+        expect(await store.eraseStream(name)).toEqual({ eventsRemoved: 0 });
+        const never = stream();
+        expect(await store.eraseStream(never)).toEqual({ eventsRemoved: 0 });
+        await expect(store.append(never, [event()], 'no_stream')).rejects.toBeInstanceOf(StreamErasedError);
+      });
+
+      it('leaves the global log whole: every other event once, in order, and counted', async () => {
+        const start = await lastCheckpoint(store);
+        const [before, erased, after] = [stream(), stream(), stream()];
+        for (let i = 0; i < 5; i++) {
+          await store.append(before, [event('Kept', { i })], 'any');
+          await store.append(erased, [event('Erased', { i })], 'any');
+        }
+        await store.eraseStream(erased);
+        await store.append(after, [event('Kept', { i: 0 })], 'no_stream');
+        const seen = await readAllOf(store, [before, erased, after], start);
+        expect(seen.map((e) => [e.streamName, e.revision])).toEqual([
+          ...Array.from({ length: 5 }, (_, i) => [before, BigInt(i)]),
+          [after, 0n],
+        ]);
+        expect(await store.countAfter(start, 1000)).toBe(6);
+        // A reader whose checkpoint is an erased event's position resumes after it.
+        expect(await lastCheckpoint(store)).toBe(seen.at(-1)?.position);
+      });
+
+      it('an append racing the erasure either lands before it, and is erased, or is refused', async () => {
+        const name = stream();
+        await store.append(name, [event()], 'no_stream');
+        const appends = Array.from({ length: 32 }, () => store.append(name, [event()], 'any'));
+        const erasure = store.eraseStream(name);
+        const { fulfilled, rejected } = await settle(appends);
+        const { eventsRemoved } = await erasure;
+        expect(rejected.every((error) => error instanceof StreamErasedError)).toBe(true);
+        expect(eventsRemoved).toBe(1 + fulfilled.length);
+        expect(await store.readStream(name)).toEqual([]);
+        await expect(store.append(name, [event()], 'any')).rejects.toBeInstanceOf(StreamErasedError);
+      });
+
+      it('an append under way when the erasure starts commits first, and is erased with the rest', async () => {
+        if (!s.delayedAppend) return;
+        const name = stream();
+        const slow = s.delayedAppend(name, [event('Slow')]);
+        await slow.written;
+        const erasure = store.eraseStream(name);
+        await sleep(100);
+        await slow.commit();
+        expect(await erasure).toEqual({ eventsRemoved: 1 });
+        expect(await store.readStream(name)).toEqual([]);
+      });
+
+      it('an append that waits for the erasure to finish is refused', async () => {
+        if (!s.delayedErase) return;
+        const name = stream();
+        await store.append(name, [event()], 'no_stream');
+        const erasure = s.delayedErase(name);
+        await erasure.written;
+        const waiting = store.append(name, [event()], 0n).catch((error: unknown) => error);
+        await sleep(100);
+        await erasure.commit();
+        expect(await waiting).toBeInstanceOf(StreamErasedError);
+        expect(await store.readStream(name)).toEqual([]);
       });
     });
 

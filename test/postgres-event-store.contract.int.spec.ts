@@ -35,6 +35,21 @@ eventStoreContract('PostgreSQL', async () => {
         },
       };
     },
+    delayedErase(streamName): DelayedAppend {
+      const client = pool.connect();
+      const written = client.then(async (c) => {
+        await c.query('BEGIN');
+        await c.query('SELECT es_erase_stream($1)', [streamName]);
+      });
+      return {
+        written,
+        async commit() {
+          const c = await client;
+          await c.query('COMMIT');
+          c.release();
+        },
+      };
+    },
     async unrelatedTransaction() {
       const client = await pool.connect();
       await client.query('BEGIN');

@@ -1,4 +1,5 @@
 import { type Config, ConfigError, loadConfig } from '../../src/config/config.js';
+import { erase } from './commands/erase.js';
 import { rebuild } from './commands/rebuild.js';
 import { replay } from './commands/replay.js';
 import { status } from './commands/status.js';
@@ -72,6 +73,8 @@ function run(cli: Cli, command: Exclude<Command, { name: 'help' }>): Promise<num
       return replay(cli, command.projectId);
     case 'verify':
       return verify(cli);
+    case 'erase':
+      return erase(cli, command.projectId);
   }
 }
 

@@ -9,6 +9,8 @@ Commands:
                        (runs the build in this process when no service is running)
   replay <projectId>   rebuild one project's rows in the live read model from its stream
   verify               compare the read model with the event log up to its checkpoint
+  erase <projectId>    erase the project's conversation for good: its events, its rows in every
+                       generation, its live streams; a tombstone keeps the id erased
 
 Projections: ${PROJECTIONS.map((p) => p.name).join(', ')}
 
@@ -22,6 +24,7 @@ export type Command =
   | { name: 'status' }
   | { name: 'rebuild'; projection: Projection }
   | { name: 'replay'; projectId: string }
+  | { name: 'erase'; projectId: string }
   | { name: 'verify' };
 
 /** A mistake in the command line: reported with the usage, exit status 2. */
@@ -54,18 +57,22 @@ export function parseArguments(argv: readonly string[]): Command {
       }
       return { name, projection };
     }
-    case 'replay': {
-      const projectId = oneArgument(name, rest, '<projectId>');
-      if (!PROJECT_ID.test(projectId)) {
-        throw new UsageError(
-          `"${projectId}" is not a projectId (1 to 100 of A-Z a-z 0-9 _ -, starting with a letter or digit)`,
-        );
-      }
-      return { name, projectId };
-    }
+    case 'replay':
+    case 'erase':
+      return { name, projectId: projectIdArgument(name, rest) };
     default:
       throw new UsageError(`unknown command "${name}"`);
   }
+}
+
+function projectIdArgument(command: string, given: readonly string[]): string {
+  const projectId = oneArgument(command, given, '<projectId>');
+  if (!PROJECT_ID.test(projectId)) {
+    throw new UsageError(
+      `"${projectId}" is not a projectId (1 to 100 of A-Z a-z 0-9 _ -, starting with a letter or digit)`,
+    );
+  }
+  return projectId;
 }
 
 function oneArgument(command: string, given: readonly string[], expected: string): string {

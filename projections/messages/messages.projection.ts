@@ -5,6 +5,7 @@ import { type ConversationEvent } from '../../src/conversation/conversation.even
 import { upcast } from '../../src/conversation/conversation.upcast.js';
 import { applyToMessage, type Message } from '../../src/conversation/message.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { erasedAmong } from '../../src/erasure/tombstones.js';
 import { type AppliedChanges, PoisonEventError, type Projection } from '../projection.js';
 
 /**
@@ -42,12 +43,18 @@ export const messagesProjection: Projection = {
   dropTables: (g) => `DROP TABLE IF EXISTS rm_messages_g${g}, rm_projects_g${g}`,
 
   async apply(client, events, g): Promise<AppliedChanges> {
-    const conversationEvents = events.flatMap((recorded) => {
+    const inLog = events.flatMap((recorded) => {
       const projectId = projectIdOf(recorded.streamName);
       return projectId === undefined ? [] : [{ recorded, projectId }];
     });
-    const projects = [...new Set(conversationEvents.map((event) => event.projectId))];
-    await holdProjects(client, g, projects);
+    const touched = [...new Set(inLog.map((event) => event.projectId))];
+    await holdProjects(client, g, touched);
+    // Read under the projects' locks: an erasure that has not removed their rows yet waits for
+    // this batch to commit and then removes what it wrote; one that has, left its tombstone,
+    // which is then seen here. Events read before the log was erased never come back either way.
+    const erased = await erasedAmong(client, touched);
+    const conversationEvents = inLog.filter((event) => !erased.has(event.projectId));
+    const projects = touched.filter((projectId) => !erased.has(projectId));
     const revisions = await projectedRevisions(client, g, projects);
     const created = new Map<string, Message>();
     const completed = new Map<string, Completion>();
@@ -88,13 +95,8 @@ export const messagesProjection: Projection = {
     const projectId = projectIdOf(streamName);
     if (projectId === undefined) return 0;
     // Batches of this project being applied finish first, and the next one waits until the replay
-    // has committed, so it reads the replayed revision and skips what the replay applied. Batches
-    // of other projects go on.
-    await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [REPLAY_LOCK_CLASS, g]);
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
-      PROJECT_LOCK_CLASS,
-      `${g}/${projectId}`,
-    ]);
+    // has committed, so it reads the replayed revision and skips what the replay applied.
+    await holdProjectAlone(client, g, projectId);
     await client.query(
       `INSERT INTO rm_projects_g${g} (project_id, revision) VALUES ($1, -1) ON CONFLICT DO NOTHING`,
       [projectId],
@@ -103,7 +105,28 @@ export const messagesProjection: Projection = {
     await client.query(`UPDATE rm_projects_g${g} SET revision = -1 WHERE project_id = $1`, [projectId]);
     return removed.rowCount ?? 0;
   },
+
+  async erase(client, g, streamName): Promise<number> {
+    const projectId = projectIdOf(streamName);
+    if (projectId === undefined) return 0;
+    await holdProjectAlone(client, g, projectId);
+    const messages = await client.query(`DELETE FROM rm_messages_g${g} WHERE project_id = $1`, [projectId]);
+    const project = await client.query(`DELETE FROM rm_projects_g${g} WHERE project_id = $1`, [projectId]);
+    return (messages.rowCount ?? 0) + (project.rowCount ?? 0);
+  },
 };
+
+/**
+ * Holds one project of a generation against every batch until the caller's transaction ends:
+ * batches of it under way finish first, later ones wait. Batches of other projects go on.
+ */
+async function holdProjectAlone(client: pg.ClientBase, g: number, projectId: string): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [REPLAY_LOCK_CLASS, g]);
+  await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+    PROJECT_LOCK_CLASS,
+    `${g}/${projectId}`,
+  ]);
+}
 
 interface Completion {
   recorded: RecordedEvent;

@@ -6,6 +6,7 @@ import {
 } from '../../src/database/advisory-locks.js';
 import { type Migration } from '../../src/database/migrations.js';
 import { type Projection } from '../projection.js';
+import { TOMBSTONES_TABLE } from '../../src/erasure/tombstones.js';
 
 /**
  * Where every projection's builds stand: the live one, a rebuild in progress if any, and
@@ -42,6 +43,11 @@ ALTER TABLE projection_generations ADD CONSTRAINT projection_generations_state_c
   CHECK (state IN ('building', 'live', 'retired'));
 ALTER TABLE projection_generations ADD COLUMN switch_waiting_since timestamptz;
 `,
+  },
+  {
+    id: 3,
+    name: 'tombstones of erased projects, whose events batches skip',
+    sql: TOMBSTONES_TABLE,
   },
 ];
 

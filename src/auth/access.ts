@@ -26,6 +26,7 @@ interface ScopedRoutes {
 
 const SCOPED_ROUTES: readonly ScopedRoutes[] = [
   { template: /^\/v1\/projections(\/|$)/, scope: 'conversations:admin' },
+  { template: /^\/v1\/projects\/:projectId$/, method: 'DELETE', scope: 'conversations:erase' },
 ];
 
 /**

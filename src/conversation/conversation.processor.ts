@@ -8,6 +8,7 @@ import {
   EventStoreUnavailableError,
   type ExpectedRevision,
   type NewEvent,
+  StreamErasedError,
   WrongExpectedVersionError,
 } from '../event-store/event-store.port.js';
 import {
@@ -165,6 +166,11 @@ export class ConversationCommandProcessor {
           this.metrics.retry();
           await pause(attempt);
           continue;
+        }
+        // An erased stream refuses every command; its state is not kept for anyone.
+        if (error instanceof StreamErasedError) {
+          this.cache.remove(streamName);
+          throw error;
         }
         // The store refused the append for a reason other than the connection: one command's
         // events are at fault, and the others of the group must not fail with it.

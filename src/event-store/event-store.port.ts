@@ -87,7 +87,7 @@ export interface EventStore {
    * StreamErasedError); reading it answers as for a stream that never existed (empty, revision -1).
    * Idempotent: erasing an erased or never-written stream removes nothing.
    */
-  eraseStream?(streamName: string): Promise<EraseResult>;
+  eraseStream(streamName: string): Promise<EraseResult>;
   /** Resolves once the store has answered a trivial read; rejects when it cannot (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -128,11 +128,11 @@ export class DuplicateEventIdError extends Error {
   }
 }
 
-/** The stream was erased: nothing can be appended to it any more. */
+/** The stream was erased: nothing is ever appended to it again. */
 export class StreamErasedError extends Error {
   override readonly name = 'StreamErasedError';
   constructor(readonly streamName: string) {
-    super(`Stream ${streamName} was erased`);
+    super(`Stream ${streamName} was erased; nothing can be appended to it`);
   }
 }
 

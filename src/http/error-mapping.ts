@@ -11,7 +11,8 @@ import {
   PreconditionFailedError,
 } from '../conversation/conversation.processor.js';
 import { classifyPgError } from '../database/pg-errors.js';
-import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
+import { ProjectErasedError } from '../erasure/tombstones.js';
+import { EventStoreUnavailableError, StreamErasedError } from '../event-store/event-store.port.js';
 import { Problem, type ProblemExtras } from './problem.js';
 
 const FASTIFY_PROBLEMS: Record<string, [number, string, string]> = {
@@ -44,6 +45,13 @@ const ERROR_ROWS: readonly ErrorRow<Error>[] = [
     extras: (error) => ({ errors: [{ field: 'replyTo', message: error.message }] }),
   }),
   row({ error: AssistantMessageNotFoundError, status: 404, kind: 'message-not-found' }),
+  row({ error: ProjectErasedError, status: 410, kind: 'project-erased' }),
+  row({
+    error: StreamErasedError,
+    status: 410,
+    kind: 'project-erased',
+    detail: () => 'The project was erased; nothing was appended',
+  }),
   row({
     error: PreconditionFailedError,
     status: 412,

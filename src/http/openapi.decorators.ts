@@ -42,6 +42,7 @@ const PROBLEMS = {
   403: 'The token is valid but not allowed for this project or operation',
   404: 'No such message or projection',
   409: 'A domain conflict: the id is taken by another message, or a completion contradicts an earlier one',
+  410: 'The project was erased (`/problems/project-erased`)',
   412: 'An `If-Match` / `If-None-Match` precondition failed; `currentRevision` says where the stream is',
   413: 'The body is larger than `BODY_LIMIT_BYTES`',
   415: 'The body is not JSON (or is compressed)',

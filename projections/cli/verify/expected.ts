@@ -18,10 +18,16 @@ export interface ExpectedModel {
   problems: string[];
 }
 
+type Folded = { model: ExpectedModel; reached: 'checkpoint' | 'end' };
+
 /**
  * Folds the global log, up to and including the event at `checkpoint`, with the same functions
  * the projection uses (upcast, applyToMessage). Only assistant messages awaiting their
  * completion are kept whole (without their content, which the completion replaces).
+ *
+ * The checkpoint's own event may have been erased (positions are opaque, so "past it" cannot be
+ * compared): the fold then stops before the first event that follows the checkpoint, and when
+ * none did, at the end of the log, unless one has followed since, when it starts again.
  */
 export async function foldLog(
   store: EventStore,
@@ -29,23 +35,43 @@ export async function foldLog(
   onPage: (events: number) => void,
   stopIfInterrupted: () => void,
 ): Promise<ExpectedModel> {
-  const model: ExpectedModel = {
-    messages: new MessageDigests(),
-    projects: new Map(),
-    events: 0,
-    problems: [],
-  };
-  if (checkpoint === null) return model;
+  if (checkpoint === null) return emptyModel();
+  for (;;) {
+    const boundary = await firstAfter(store, checkpoint);
+    const { model, reached } = await foldUpTo(store, checkpoint, boundary, onPage, stopIfInterrupted);
+    if (reached === 'checkpoint' || (await firstAfter(store, checkpoint)) === undefined) return model;
+  }
+}
+
+function emptyModel(): ExpectedModel {
+  return { messages: new MessageDigests(), projects: new Map(), events: 0, problems: [] };
+}
+
+/** The id of the first event after the position, if any. */
+async function firstAfter(store: EventStore, position: string): Promise<string | undefined> {
+  return (await store.readAll({ after: position, maxCount: 1 })).events[0]?.id;
+}
+
+/** Folds until the checkpoint's event (with it), or the boundary event (without it), or the end. */
+async function foldUpTo(
+  store: EventStore,
+  checkpoint: string,
+  boundary: string | undefined,
+  onPage: (events: number) => void,
+  stopIfInterrupted: () => void,
+): Promise<Folded> {
+  const model = emptyModel();
   const pending = new Map<string, Message>();
   let after: string | undefined;
   for (;;) {
     stopIfInterrupted();
     const page = await store.readAll({ after, maxCount: PAGE });
-    if (page.events.length === 0) throw new Error(`the checkpoint ${checkpoint} was not found in the log`);
+    if (page.events.length === 0) return { model, reached: 'end' };
     for (const event of page.events) {
+      if (event.id === boundary) return { model, reached: 'checkpoint' };
       model.events++;
       fold(model, pending, event);
-      if (event.position === checkpoint) return model;
+      if (event.position === checkpoint) return { model, reached: 'checkpoint' };
     }
     after = page.events.at(-1)?.position;
     onPage(model.events);

@@ -8,8 +8,10 @@ import { MessageSchema } from '../message.schema.js';
 import { type Message } from '../message.js';
 import { CompleteAssistantMessage } from './complete-assistant-message.command.js';
 import { CompleteAssistantMessageBody } from './complete-assistant-message.dto.js';
+import { RefusesErasedProjects } from '../../erasure/erased-project.guard.js';
 
 @ApiProject('commands')
+@RefusesErasedProjects()
 @Controller('v1/projects/:projectId')
 export class CompleteAssistantMessageController {
   constructor(private readonly commands: CommandBus) {}

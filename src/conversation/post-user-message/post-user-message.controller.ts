@@ -8,8 +8,10 @@ import { MessageSchema } from '../message.schema.js';
 import { type Message } from '../message.js';
 import { PostUserMessage } from './post-user-message.command.js';
 import { PostUserMessageBody } from './post-user-message.dto.js';
+import { RefusesErasedProjects } from '../../erasure/erased-project.guard.js';
 
 @ApiProject('commands')
+@RefusesErasedProjects()
 @Controller('v1/projects/:projectId')
 export class PostUserMessageController {
   constructor(private readonly commands: CommandBus) {}

@@ -7,8 +7,10 @@ import { ProjectIdPipe } from '../../http/validation.js';
 import { integerParam } from '../../http/query-params.js';
 import { EventLogPageSchema } from './event-log.schema.js';
 import { type EventLogPage, ReadConversationEvents } from './read-conversation-events.query.js';
+import { RefusesErasedProjects } from '../../erasure/erased-project.guard.js';
 
 @ApiProject('events')
+@RefusesErasedProjects()
 @Controller('v1/projects/:projectId')
 export class ReadConversationEventsController {
   constructor(private readonly queries: QueryBus) {}

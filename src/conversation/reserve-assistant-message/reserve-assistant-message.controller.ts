@@ -8,8 +8,10 @@ import { MessageSchema } from '../message.schema.js';
 import { type Message } from '../message.js';
 import { ReserveAssistantMessage } from './reserve-assistant-message.command.js';
 import { ReserveAssistantMessageBody } from './reserve-assistant-message.dto.js';
+import { RefusesErasedProjects } from '../../erasure/erased-project.guard.js';
 
 @ApiProject('commands')
+@RefusesErasedProjects()
 @Controller('v1/projects/:projectId')
 export class ReserveAssistantMessageController {
   constructor(private readonly commands: CommandBus) {}

@@ -6,8 +6,10 @@ import { ProjectIdPipe } from '../../http/validation.js';
 import { answer, commandContext, only } from '../http/command-http.js';
 import { StartTurn } from './start-turn.command.js';
 import { StartTurnBody, TurnSchema } from './start-turn.dto.js';
+import { RefusesErasedProjects } from '../../erasure/erased-project.guard.js';
 
 @ApiProject('commands')
+@RefusesErasedProjects()
 @Controller('v1/projects/:projectId')
 export class StartTurnController {
   constructor(private readonly commands: CommandBus) {}

@@ -3,6 +3,7 @@ import {
   type AppendsListener,
   type AppendWatch,
   DuplicateEventIdError,
+  type EraseResult,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
@@ -10,6 +11,7 @@ import {
   type ReadAllResult,
   type ReadStreamOptions,
   type RecordedEvent,
+  StreamErasedError,
   WrongExpectedVersionError,
 } from '../event-store.port.js';
 import { assertValidExpectedRevision, meetsExpectedRevision } from '../expected-revision.js';
@@ -19,11 +21,13 @@ import { CONVERSATION_STREAM_PREFIX } from '../../conversation/conversation-stre
  * The event store in one process's memory, with the PostgreSQL adapter's semantics (the same
  * contract suite): expected revisions, atomic appends, duplicate event ids refused, one global
  * log. An append is checked and written without yielding, so appends are serialized as a
- * database's would be. Positions are the decimal index in the global log, from 1.
+ * database's would be. Positions are the decimal index in the global log, from 1; an erased
+ * event leaves its place empty, so that positions keep their meaning.
  */
 export class InMemoryEventStore implements EventStore {
-  private readonly log: RecordedEvent[] = [];
+  private readonly log: (RecordedEvent | undefined)[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly erased = new Set<string>();
   private readonly ids = new Set<string>();
   private readonly watchers = new Set<AppendsListener>();
 
@@ -33,6 +37,7 @@ export class InMemoryEventStore implements EventStore {
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
     assertValidExpectedRevision(expected);
+    if (this.erased.has(streamName)) throw new StreamErasedError(streamName);
     const stream = this.streams.get(streamName) ?? [];
     const actual = BigInt(stream.length - 1);
     if (!meetsExpectedRevision(expected, actual))
@@ -86,13 +91,33 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
-    const from = indexAfter(options.after);
-    const events = this.log.slice(from, from + (options.maxCount ?? 1000)).map(copy);
+    const maxCount = options.maxCount ?? 1000;
+    const events: RecordedEvent[] = [];
+    for (
+      let index = indexAfter(options.after);
+      index < this.log.length && events.length < maxCount;
+      index++
+    ) {
+      const recorded = this.log[index];
+      if (recorded) events.push(copy(recorded));
+    }
     return { events, checkpoint: events.at(-1)?.position ?? options.after };
   }
 
   async countAfter(position: string | undefined, cap: number): Promise<number> {
-    return Math.max(0, Math.min(cap, this.log.length - indexAfter(position)));
+    const after = this.log.slice(indexAfter(position)).filter((recorded) => recorded !== undefined);
+    return Math.min(cap, after.length);
+  }
+
+  async eraseStream(streamName: string): Promise<EraseResult> {
+    this.erased.add(streamName);
+    const stream = this.streams.get(streamName) ?? [];
+    this.streams.delete(streamName);
+    for (const recorded of stream) {
+      this.log[Number(recorded.position) - 1] = undefined;
+      this.ids.delete(recorded.id);
+    }
+    return { eventsRemoved: stream.length };
   }
 
   /** Called synchronously after each append to a conversation stream. */

@@ -4,6 +4,7 @@ import {
   type AppendsListener,
   type AppendWatch,
   DuplicateEventIdError,
+  type EraseResult,
   type EventMetadata,
   type EventStore,
   EventStoreUnavailableError,
@@ -13,6 +14,7 @@ import {
   type ReadAllResult,
   type ReadStreamOptions,
   type RecordedEvent,
+  StreamErasedError,
   WrongExpectedVersionError,
 } from '../event-store.port.js';
 import { APPEND_LOCK_CLASS } from '../../database/advisory-locks.js';
@@ -44,6 +46,7 @@ interface AppendRow {
   revision: string;
   global_position: string | null;
   transaction_id: string | null;
+  erased: boolean;
 }
 
 const EVENT_COLUMNS =
@@ -147,6 +150,16 @@ export class PostgresEventStore implements EventStore {
       values: [after.transactionId, after.globalPosition, cap],
     });
     return Number(rows[0]?.count ?? 0);
+  }
+
+  /** See es_erase_stream: one statement, so the erasure commits whole or not at all. */
+  async eraseStream(streamName: string): Promise<EraseResult> {
+    const { rows } = await this.query<{ removed: string }>({
+      name: 'es_erase_stream',
+      text: 'SELECT es_erase_stream($1) AS removed',
+      values: [streamName],
+    });
+    return { eventsRemoved: Number(rows[0]?.removed ?? 0) };
   }
 
   /** Woken by `es_appended`, which es_append_batch sends at commit with the stream names. */
@@ -267,6 +280,8 @@ export class PostgresEventStore implements EventStore {
           nextExpectedRevision: BigInt(row.revision),
           position: formatPosition(row.transaction_id, row.global_position),
         });
+      } else if (row.erased) {
+        item.reject(new StreamErasedError(item.streamName));
       } else {
         item.reject(new WrongExpectedVersionError(item.streamName, item.expected, BigInt(row.revision)));
       }

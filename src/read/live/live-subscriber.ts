@@ -21,6 +21,17 @@ export const HEARTBEAT_FRAME = ': heartbeat\n\n';
 export const SHUTDOWN_FRAME =
   'event: shutdown\ndata: {"detail":"This instance is shutting down; reconnect with Last-Event-ID to resume on another"}\n\n';
 
+/** The last frame of a stream whose project was erased: there is nothing to reconnect to. */
+export const ERASED_FRAME =
+  'event: project.erased\ndata: {"detail":"This project was erased; its conversation is gone"}\n\n';
+
+/** Tells the client its project was erased, then ends the stream. */
+export function erased(sink: SseSink): void {
+  if (sink.writableEnded) return;
+  if (!sink.destroyed) sink.write(ERASED_FRAME);
+  sink.end();
+}
+
 /** Tells the client to reconnect elsewhere, then ends the stream. */
 export function shutDown(sink: SseSink): void {
   if (sink.writableEnded) return;
@@ -75,6 +86,10 @@ export class LiveSubscriber {
 
   shutDown(): void {
     shutDown(this.sink);
+  }
+
+  erased(): void {
+    erased(this.sink);
   }
 
   private waitForDrain(): void {

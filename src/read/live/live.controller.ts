@@ -8,6 +8,7 @@ import { ProjectIdPipe } from '../../http/validation.js';
 import { clientKeyOf } from '../../limits/client-key.js';
 import { type StreamCap } from '../../limits/stream-cap.js';
 import { LiveService } from './live.service.js';
+import { RefusesErasedProjects } from '../../erasure/erased-project.guard.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -32,6 +33,7 @@ const SSE_HEADERS = {
 };
 
 @ApiProject('live')
+@RefusesErasedProjects()
 @ApiProduces('text/event-stream')
 @Controller('v1/projects/:projectId/live')
 export class LiveController {

@@ -9,7 +9,8 @@ import {
 } from '../../event-store/event-store.port.js';
 import { projectIdOf, streamNameOf } from '../../conversation/conversation-stream.js';
 import { LiveChannel } from './live-channel.js';
-import { LiveSubscriber, shutDown, type SseSink } from './live-subscriber.js';
+import { erased, LiveSubscriber, shutDown, type SseSink } from './live-subscriber.js';
+import { ErasedProjects } from '../../erasure/erased-projects.js';
 import { type ChangeSource, MessageChangeReader } from './message-changes.js';
 
 export const LIVE_PAGE_SIZE = 500;
@@ -25,13 +26,16 @@ export class LiveService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(LiveService.name);
   private readonly channels = new Map<string, LiveChannel>();
   private readonly watch: { close(): void };
+  private readonly stopErasures: () => void;
   private stopped = false;
 
   constructor(
     @Inject(MessageChangeReader) private readonly source: ChangeSource,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CONFIG) private readonly config: Pick<Config, 'sseHeartbeatMs'>,
+    private readonly erasedProjects: ErasedProjects,
   ) {
+    this.stopErasures = erasedProjects.onErased((projectIds) => void this.endErased(projectIds));
     this.watch = store.watchAppends((streamNames) => this.notified(streamNames), {
       onError: (error, retryInMs) =>
         this.logger.warn(
@@ -53,6 +57,11 @@ export class LiveService implements BeforeApplicationShutdown {
   subscribe(projectId: string, after: number, current: number, sink: SseSink): () => void {
     if (this.stopped) {
       shutDown(sink);
+      return () => undefined;
+    }
+    // Erased between the route's check and now: its notification has come and gone.
+    if (this.erasedProjects.isKnownErased(projectId)) {
+      erased(sink);
       return () => undefined;
     }
     let channel = this.channels.get(projectId);
@@ -91,6 +100,7 @@ export class LiveService implements BeforeApplicationShutdown {
   beforeApplicationShutdown(): void {
     this.stopped = true;
     this.watch.close();
+    this.stopErasures();
     for (const channel of [...this.channels.values()]) {
       channel.close();
       for (const subscriber of channel.subscribers) subscriber.shutDown();
@@ -106,6 +116,29 @@ export class LiveService implements BeforeApplicationShutdown {
     for (const streamName of streamNames) {
       const projectId = projectIdOf(streamName);
       if (projectId !== undefined) this.channels.get(projectId)?.wake();
+    }
+  }
+
+  /**
+   * Ends the streams of erased projects, on every instance. After a lost notification (`'*'`) the
+   * tombstones say which of the open channels' projects were erased meanwhile.
+   */
+  private async endErased(projectIds: readonly string[] | '*'): Promise<void> {
+    let ended = projectIds;
+    if (ended === '*') {
+      try {
+        ended = [...(await this.erasedProjects.erasedAmong([...this.channels.keys()]))];
+      } catch (error) {
+        this.failed('*', error);
+        return;
+      }
+    }
+    for (const projectId of ended) {
+      const channel = this.channels.get(projectId);
+      if (!channel) continue;
+      this.channels.delete(projectId);
+      channel.close();
+      for (const subscriber of channel.subscribers) subscriber.erased();
     }
   }
 

@@ -5,6 +5,7 @@ import { type AppendsListener, type EventStore } from '../../event-store/event-s
 import { HEARTBEAT_FRAME, type SseSink } from './live-subscriber.js';
 import { LiveService } from './live.service.js';
 import { type Change, type ChangeSource } from './message-changes.js';
+import { type ErasedProjects } from '../../erasure/erased-projects.js';
 
 /** The store's append watch: `notify` reports stream names, one per line, or "*". */
 class FakeWatch {
@@ -82,7 +83,11 @@ function createService(heartbeatMs = 60_000): LiveService {
     streamRevision: async () => -1n,
     watchAppends: (listener: AppendsListener) => hub.watchAppends(listener),
   } as unknown as EventStore;
-  return new LiveService(log, store, { sseHeartbeatMs: heartbeatMs });
+  const noErasures = {
+    onErased: () => () => undefined,
+    isKnownErased: () => false,
+  } as unknown as ErasedProjects;
+  return new LiveService(log, store, { sseHeartbeatMs: heartbeatMs }, noErasures);
 }
 
 const errors: string[] = [];

@@ -11,10 +11,12 @@ import { MessageSchema } from '../../conversation/message.schema.js';
 import { MessagePageSchema } from './messages.schema.js';
 import { GetMessage } from './get-message.query.js';
 import { GetMessages, type PageCursor } from './get-messages.query.js';
+import { RefusesErasedProjects } from '../../erasure/erased-project.guard.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
 @ApiProject('messages')
+@RefusesErasedProjects()
 @Controller('v1/projects/:projectId/messages')
 export class MessagesController {
   constructor(private readonly queries: QueryBus) {}

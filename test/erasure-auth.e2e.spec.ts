@@ -1,0 +1,65 @@
+import pg from 'pg';
+import { createTestDatabase } from './support/database.js';
+import { projectId, request } from './support/http.js';
+import { type RunningService, startService } from './support/service.js';
+import { secretToken, TEST_SECRET } from './support/tokens.js';
+
+let service: RunningService;
+let databaseUrl: string;
+
+beforeAll(async () => {
+  databaseUrl = await createTestDatabase('erasure_auth');
+  service = await startService({ DATABASE_URL: databaseUrl, AUTH_JWT_SECRET: TEST_SECRET });
+});
+afterAll(async () => {
+  await service?.stop();
+});
+
+const bearer = async (projects: string[], scope?: string) => ({
+  authorization: `Bearer ${await secretToken({ sub: 'eraser-1', projects, ...(scope ? { scope } : {}) })}`,
+});
+
+describe('DELETE /v1/projects/{projectId} with authentication on', () => {
+  it('needs the project in the token and the scope conversations:erase; the tombstone names the subject', async () => {
+    const p = projectId('auth');
+    const own = await bearer([p]);
+    expect(
+      (await request(service.baseUrl, 'POST', `/v1/projects/${p}/messages`, { content: 'x' }, own)).status,
+    ).toBe(201);
+
+    const otherProject = await request(
+      service.baseUrl,
+      'DELETE',
+      `/v1/projects/${p}`,
+      undefined,
+      await bearer([projectId('other')], 'conversations:erase'),
+    );
+    expect(otherProject.status).toBe(403);
+    const noScope = await request(service.baseUrl, 'DELETE', `/v1/projects/${p}`, undefined, own);
+    expect(noScope.status).toBe(403);
+    expect(noScope.body.detail).toContain('conversations:erase');
+    expect((await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages`, undefined, own)).status).toBe(
+      200,
+    );
+
+    const erased = await request(service.baseUrl, 'DELETE', `/v1/projects/${p}`, undefined, {
+      ...(await bearer([p], 'conversations:erase')),
+      'x-request-id': 'erase-request-1',
+    });
+    expect(erased.status).toBe(204);
+    expect((await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages`, undefined, own)).status).toBe(
+      410,
+    );
+
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query('SELECT * FROM project_tombstones WHERE project_id = $1', [p]);
+      expect(rows).toEqual([
+        { project_id: p, erased_at: expect.any(Date), erased_by: 'eraser-1', request_id: 'erase-request-1' },
+      ]);
+    } finally {
+      await db.end();
+    }
+  });
+});
