@@ -7,8 +7,10 @@ import { Problem } from './problem.js';
 
 type Level = 'error' | 'warn' | 'log' | 'debug' | 'verbose' | 'fatal';
 
-const logged: { level: Level; message: string }[] = [];
-const capture = (level: Level) => (message: unknown) => logged.push({ level, message: String(message) });
+const logged: { level: Level; message: string; requestId?: unknown }[] = [];
+/** A line is `{ requestId, msg }` (fields for pino). */
+const capture = (level: Level) => (line: { requestId?: unknown; msg?: unknown }) =>
+  logged.push({ level, message: String(line.msg), requestId: line.requestId });
 const logger: LoggerService = {
   error: capture('error'),
   warn: capture('warn'),
@@ -38,8 +40,9 @@ function answer(error: unknown, method = 'POST', url = '/v1/projects/p/messages'
       return fake;
     },
   };
-  sendProblem(error, { method, url } as FastifyRequest, fake as unknown as FastifyReply);
+  sendProblem(error, { id: 'req-1', method, url } as FastifyRequest, fake as unknown as FastifyReply);
   expect(logged).toHaveLength(1);
+  expect(logged[0]?.requestId).toBe('req-1');
   return { ...reply, problem: JSON.parse(reply.body) as Record<string, unknown>, log: logged[0]! };
 }
 

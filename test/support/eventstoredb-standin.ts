@@ -510,6 +510,9 @@ export class EventStoreDbStandIn {
     const streamName = nameOf(call.request.getOptions()?.getStreamIdentifier());
     const stream = this.stream(streamName);
     if (stream.tombstoned) return callback(streamDeleted(streamName));
+    const current = BigInt(stream.events.length - 1);
+    const expected = expectedOfTombstone(call.request.getOptions(), current);
+    if (expected !== undefined) return callback(wrongExpectedVersion(streamName, expected, current));
     stream.tombstoned = true;
     const tombstone = this.record(streamName, TOMBSTONE_REVISION, {
       id: crypto.randomUUID(),
@@ -583,6 +586,41 @@ function streamDeleted(streamName: string): Partial<grpc.StatusObject> & { code:
   return {
     code: grpc.status.FAILED_PRECONDITION,
     details: `Event stream '${streamName}' is deleted.`,
+    metadata,
+  };
+}
+
+/**
+ * The expected revision a tombstone request names when the stream is not there (the server's
+ * numbers: -1 no stream, -4 stream exists), or undefined when it is met.
+ */
+function expectedOfTombstone(
+  options: ReturnType<TombstoneReq['getOptions']>,
+  current: bigint,
+): bigint | undefined {
+  if (options?.hasRevision()) {
+    const expected = BigInt(options.getRevision());
+    return expected === current ? undefined : expected;
+  }
+  if (options?.hasNoStream()) return current === -1n ? undefined : -1n;
+  if (options?.hasStreamExists()) return current >= 0n ? undefined : -4n;
+  return undefined;
+}
+
+/** A refused delete or tombstone, as the server reports it: an error with the versions as metadata. */
+function wrongExpectedVersion(
+  streamName: string,
+  expected: bigint,
+  actual: bigint,
+): Partial<grpc.StatusObject> & { code: grpc.status } {
+  const metadata = new grpc.Metadata();
+  metadata.set('exception', 'wrong-expected-version');
+  metadata.set('stream-name', streamName);
+  metadata.set('expected-version', expected.toString());
+  metadata.set('actual-version', actual.toString());
+  return {
+    code: grpc.status.FAILED_PRECONDITION,
+    details: `Append failed due to WrongExpectedVersion. Stream: ${streamName}, Expected version: ${expected}, Actual version: ${actual}`,
     metadata,
   };
 }

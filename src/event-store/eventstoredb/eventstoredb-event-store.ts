@@ -190,22 +190,29 @@ export class EventStoreDbEventStore implements EventStore {
 
   /**
    * A hard delete: the server writes a tombstone, after which the stream reads as deleted (empty
-   * here) and refuses appends for good. The count is the stream's length just before; an append
-   * that lands between that read and the tombstone is erased too, uncounted. The events leave
-   * `$all` only at the server's next scavenge: until then readAll leaves them out itself.
+   * here) and refuses appends for good. The tombstone expects the revision just read, so the count
+   * is exact: an append landing in between makes the server refuse it, and it is tried again at
+   * the new revision. The events leave `$all` only at the server's next scavenge: until then
+   * readAll leaves them out itself.
    */
   async eraseStream(streamName: string): Promise<EraseResult> {
-    const revision = await this.streamRevision(streamName);
-    try {
-      await this.inTime(
-        this.client.tombstoneStream(streamName, { expectedRevision: ANY, deadline: this.deadlineMs }),
-      );
-    } catch (error) {
-      if (error instanceof StreamDeletedError) return { eventsRemoved: 0 };
-      throw asUnavailableWrite(error, 'an erasure');
+    for (;;) {
+      const revision = await this.streamRevision(streamName);
+      try {
+        await this.inTime(
+          this.client.tombstoneStream(streamName, {
+            expectedRevision: revision < 0n ? NO_STREAM : revision,
+            deadline: this.deadlineMs,
+          }),
+        );
+      } catch (error) {
+        if (error instanceof StreamDeletedError) return { eventsRemoved: 0 };
+        if (error instanceof ClientWrongExpectedVersionError) continue;
+        throw asUnavailableWrite(error, 'an erasure');
+      }
+      this.erased.add(streamName);
+      return { eventsRemoved: Number(revision + 1n) };
     }
-    this.erased.add(streamName);
-    return { eventsRemoved: Number(revision + 1n) };
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
