@@ -110,6 +110,24 @@ describe(`the service on EventStoreDB (through ${where})`, () => {
     expect(read.status).toBe(200);
     expect(read.body.content).toBe('through b');
   });
+
+  it('erases a project on either instance: 410 everywhere after, live streams told, erasing again 204', async () => {
+    const p = projectId('esdb-erase');
+    expect((await post(a, `/v1/projects/${p}/messages`, { content: 'to be erased' })).status).toBe(201);
+    const onB = await live(b, p);
+    expect((await request(a.baseUrl, 'DELETE', `/v1/projects/${p}`)).status).toBe(204);
+
+    const [told] = await events(onB, 1);
+    expect(told).toMatchObject({ event: 'project.erased' });
+    for (const service of [a, b]) {
+      expect((await get(service, `/v1/projects/${p}/messages`)).status).toBe(410);
+      expect((await get(service, `/v1/projects/${p}/events`)).status).toBe(410);
+      const refused = await post(service, `/v1/projects/${p}/messages`, { content: 'after' });
+      expect(refused.status).toBe(410);
+      expect(refused.body.type).toBe('/problems/project-erased');
+    }
+    expect((await request(b.baseUrl, 'DELETE', `/v1/projects/${p}`)).status).toBe(204);
+  });
 });
 
 describeOnStandIn('the service on EventStoreDB: subscriptions (needs the stand-in, to end them)', () => {

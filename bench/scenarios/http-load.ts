@@ -8,8 +8,6 @@ interface HttpScenario {
   kind: LoadKind;
   unit: string;
   what: (connections: number) => string;
-  /** Authentication on (HS256), each connection with a token of its own. */
-  auth?: boolean;
 }
 
 /**
@@ -29,8 +27,7 @@ function tokensFor(project: string, connections: number): Promise<string[]> {
 async function measure(context: BenchContext, scenario: HttpScenario): Promise<BenchResult> {
   const { connections, durationSec } = context.options;
   const what = scenario.what(connections);
-  const env: Record<string, string> = scenario.auth ? { AUTH_JWT_SECRET: TEST_SECRET } : {};
-  const service = await startService(context, scenario.id, { env });
+  const service = await startService(context, scenario.id);
   if (typeof service === 'string') return skipped(scenario.id, scenario.id, what, service);
   const project = `${scenario.id}-${Date.now().toString(36)}`;
   try {
@@ -42,7 +39,6 @@ async function measure(context: BenchContext, scenario: HttpScenario): Promise<B
         durationSec,
         maxPerConnection: Math.ceil((20_000 * durationSec) / connections),
         project,
-        ...(scenario.auth ? { authorization: await tokensFor(project, connections) } : {}),
       },
       context.options.warmupSec,
     );
@@ -87,15 +83,100 @@ export const appendMany = httpBench({
     `POST /v1/projects/{p}/messages, autocannon (child process), ${n} connections, one project each`,
 });
 
-/** append-many with authentication on: what verifying a token on every request costs. */
-export const appendManyAuth = httpBench({
-  id: 'append-many-auth',
-  kind: 'messages-many',
-  unit: 'appends/s',
-  auth: true,
-  what: (n) =>
-    `append-many with AUTH_JWT_SECRET set: an HS256 bearer token on every request, one per connection (${n})`,
-});
+/** Rounds of the authentication comparison, in the order off, on, on, off, ... (drift cancels out). */
+const AUTH_ROUNDS = 6;
+
+/**
+ * append-many with authentication on, against the same load with it off, measured as a pair: two
+ * services run side by side and take the load in alternating rounds, so that what the machine
+ * does meanwhile (other processes, the database growing) weighs on both alike. Two separate
+ * phases minutes apart differed by more than 10% with nothing changed.
+ */
+export const appendManyAuth: Bench = {
+  name: 'append-many-auth',
+  async run(context): Promise<BenchResult[]> {
+    const { connections, durationSec } = context.options;
+    const roundSec = Math.max(1, durationSec / 2);
+    const what = {
+      on: `append-many with AUTH_JWT_SECRET set: an HS256 bearer token on every request, one per connection (${connections}); ${AUTH_ROUNDS} rounds of ${roundSec} s alternating with the same load without auth`,
+      off: `append-many without auth, in the rounds alternating with append-many-auth (the pair's baseline)`,
+    };
+    const off = await startService(context, 'append-many-paired');
+    if (typeof off === 'string') return [skipped('append-many-auth', 'append-many-auth', what.on, off)];
+    const on = await startService(context, 'append-many-auth', { env: { AUTH_JWT_SECRET: TEST_SECRET } });
+    if (typeof on === 'string') {
+      await off.stop();
+      return [skipped('append-many-auth', 'append-many-auth', what.on, on)];
+    }
+    const project = `append-many-auth-${Date.now().toString(36)}`;
+    try {
+      const authorization = await tokensFor(`${project}-on`, connections);
+      const load = (variant: 'off' | 'on', seconds: number) =>
+        runLoad(
+          {
+            kind: 'messages-many',
+            baseUrl: (variant === 'on' ? on : off).baseUrl,
+            connections,
+            durationSec: seconds,
+            maxPerConnection: Math.ceil((20_000 * seconds) / connections),
+            project: `${project}-${variant}`,
+            ...(variant === 'on' ? { authorization } : {}),
+          },
+          0,
+        );
+      // Both warmed up before the first measured round, so that neither pays for it in the pair.
+      if (context.options.warmupSec > 0)
+        for (const variant of ['off', 'on'] as const) await load(variant, context.options.warmupSec);
+      const loads = { off: [] as LoadSummary[], on: [] as LoadSummary[] };
+      for (let round = 0; round < AUTH_ROUNDS; round++) {
+        const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
+        for (const variant of order) loads[variant].push(await load(variant, roundSec));
+      }
+      return [
+        pairedResult('append-many-paired', what.off, loads.off, off, connections),
+        pairedResult('append-many-auth', what.on, loads.on, on, connections),
+      ];
+    } finally {
+      await Promise.all([off.stop(), on.stop()]);
+    }
+  },
+};
+
+/** One side of the pair: its mean rate over the rounds, the median of their latencies. */
+function pairedResult(
+  id: string,
+  what: string,
+  loads: readonly LoadSummary[],
+  service: RunningService,
+  connections: number,
+): BenchResult {
+  const total = loads.reduce<LoadSummary>(
+    (sum, load) => ({
+      ...sum,
+      ok: sum.ok + load.ok,
+      non2xx: sum.non2xx + load.non2xx,
+      errors: sum.errors + load.errors,
+      timeouts: sum.timeouts + load.timeouts,
+    }),
+    { ...loads[0]!, ok: 0, non2xx: 0, errors: 0, timeouts: 0 },
+  );
+  return {
+    id,
+    name: `${id} (HTTP) ×${connections}`,
+    what,
+    unit: 'appends/s',
+    rate: loads.reduce((sum, load) => sum + load.rate, 0) / loads.length,
+    p50Ms: median(loads.map((load) => load.p50Ms)),
+    p99Ms: median(loads.map((load) => load.p99Ms)),
+    extra: { ...failureExtra(total, service), rounds: loads.map((load) => Math.round(load.rate)).join(' ') },
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
 export const turns = httpBench({
   id: 'turns',

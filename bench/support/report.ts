@@ -9,9 +9,9 @@ const TARGETS: readonly Target[] = [
   { subject: 'append-many-port', baseline: 'emmett-32', metric: 'rate', op: '>=', value: 1.5 },
   { subject: 'append-hot', baseline: 'append-many', metric: 'rate', op: '>=', value: 0.5 },
   // With authentication on (a token verified on every request), append-many still meets its own
-  // target, and comes within 5% of the same run without it (measuring no closer than that).
+  // target, and keeps 95% of the rate without it, measured as a pair in alternating rounds.
   { subject: 'append-many-auth', baseline: 'http-raw-insert', metric: 'rate', op: '>=', value: 0.7 },
-  { subject: 'append-many-auth', baseline: 'append-many', metric: 'rate', op: '>=', value: 0.95 },
+  { subject: 'append-many-auth', baseline: 'append-many-paired', metric: 'rate', op: '>=', value: 0.95 },
   { subject: 'append-hot', baseline: 'emmett-hot', metric: 'rate', op: '>=', value: 20 },
   { subject: 'long-stream', baseline: 'long-stream-new', metric: 'p50Ms', op: '<=', value: 1.2 },
   { subject: 'http-raw-insert', baseline: 'raw-insert-32', metric: 'rate', op: '>=' },
