@@ -297,6 +297,32 @@ describe('the projector', () => {
   });
 });
 
+describe('a store that filters the log on its server', () => {
+  it('keeps the checkpoint it moved past other streams, so that they are not scanned again', async () => {
+    // As EventStoreDB's adapter does: only conversation events come back, the checkpoint moves on.
+    const filtering: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readAll: async (options?: ReadAllOptions) => {
+        const page = await store.readAll(options);
+        return { ...page, events: page.events.filter((e) => e.streamName.startsWith('conversation-')) };
+      },
+    });
+    const started = new Projector(url, filtering, messagesProjection, { pollMs: 50, standbyRetryMs: 100 });
+    started.start();
+    running.push(started);
+    const other = await store.append(
+      `other-${randomUUID()}`,
+      [userMessaged('x', 'not a conversation')],
+      'any',
+    );
+
+    await waitFor(
+      async () => (await live()).position === other.position,
+      'the checkpoint past the other stream',
+    );
+    expect((await live()).eventsApplied).toBe(0);
+  });
+});
+
 describe('the wake-up source', () => {
   it('is the store append watch: an append wakes it long before its poll', async () => {
     const started = new Projector(url, store, messagesProjection, { pollMs: 60_000, standbyRetryMs: 100 });

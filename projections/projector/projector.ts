@@ -329,7 +329,13 @@ export class Projector {
   /** Applies the next page of the log to a generation; returns how many events it read. */
   private async follow(client: pg.ClientBase, generation: Generation, max: number): Promise<number> {
     const page = await this.read(generation, max);
-    if (page.events.length === 0) return 0;
+    if (page.events.length === 0) {
+      // A store that filters the log on its server (EventStoreDB) moves the checkpoint past other
+      // streams' events without returning them: keep it, or every poll would scan them again.
+      if (page.checkpoint !== undefined && page.checkpoint !== (generation.position ?? undefined))
+        await this.moveCheckpoint(client, generation, page.checkpoint);
+      return 0;
+    }
     // A full page means more is waiting: read the next one while this one is written.
     if (page.events.length === max) this.prefetch(generation, page.checkpoint, max);
     try {
@@ -374,13 +380,7 @@ export class Projector {
   ): Promise<void> {
     const changes = await this.projection.apply(client, events, generation.generation);
     const position = events.at(-1)?.position ?? generation.position;
-    const moved = await client.query(
-      `UPDATE projection_generations
-          SET position = $3, events_applied = events_applied + $4, updated_at = now()
-        WHERE name = $1 AND generation = $2 AND position IS NOT DISTINCT FROM $5`,
-      [this.projection.name, generation.generation, position, events.length, generation.position],
-    );
-    if (moved.rowCount !== 1) throw new LostLeadershipError('the checkpoint moved under this projector');
+    await this.storeCheckpoint(client, generation, position, events.length);
     if (generation.state === 'live') {
       const payload = JSON.stringify(Object.fromEntries(changes.revisions));
       await client.query('SELECT pg_notify($1, $2)', [
@@ -390,6 +390,32 @@ export class Projector {
     }
     generation.position = position;
     generation.eventsApplied += events.length;
+  }
+
+  /** A checkpoint with no events to apply before it: only the position moves. */
+  private async moveCheckpoint(
+    client: pg.ClientBase,
+    generation: Generation,
+    position: string,
+  ): Promise<void> {
+    await this.storeCheckpoint(client, generation, position, 0);
+    generation.position = position;
+  }
+
+  /** Moves the stored checkpoint from where this projector last left it, or finds it lost the lead. */
+  private async storeCheckpoint(
+    client: pg.ClientBase,
+    generation: Generation,
+    position: string | null,
+    applied: number,
+  ): Promise<void> {
+    const moved = await client.query(
+      `UPDATE projection_generations
+          SET position = $3, events_applied = events_applied + $4, updated_at = now()
+        WHERE name = $1 AND generation = $2 AND position IS NOT DISTINCT FROM $5`,
+      [this.projection.name, generation.generation, position, applied, generation.position],
+    );
+    if (moved.rowCount !== 1) throw new LostLeadershipError('the checkpoint moved under this projector');
   }
 
   /** Keeps what precedes the poison event, then stops the generation with the reason. */
