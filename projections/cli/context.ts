@@ -52,7 +52,11 @@ export interface Database {
  * PostgreSQL under DATA_DIR (shared with a running service, else started here and stopped at
  * close). The schema is brought to what this code expects, as a starting service would.
  */
-export async function openDatabase(config: Config, log: (message: string) => void): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  log: (message: string) => void,
+  applicationName = 'projections-cli',
+): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
@@ -70,7 +74,7 @@ export async function openDatabase(config: Config, log: (message: string) => voi
     connectionString: url,
     max: 4,
     connectionTimeoutMillis: 5_000,
-    application_name: 'projections-cli',
+    application_name: applicationName,
   });
   pool.on('error', () => undefined);
   const store = createEventStore(pool, config);

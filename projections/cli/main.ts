@@ -1,4 +1,5 @@
 import { type Config, ConfigError, loadConfig } from '../../src/config/config.js';
+import { describeError as describe } from './format.js';
 import { erase } from './commands/erase.js';
 import { rebuild } from './commands/rebuild.js';
 import { replay } from './commands/replay.js';
@@ -76,17 +77,6 @@ function run(cli: Cli, command: Exclude<Command, { name: 'help' }>): Promise<num
     case 'erase':
       return erase(cli, command.projectId);
   }
-}
-
-/** A one-line account of an error and its causes, without a stack. */
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return [...new Set(error.errors.map(describe))].join('; ');
-  }
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  const message = error.message || (typeof code === 'string' ? code : error.name);
-  return error.cause === undefined ? message : `${message}: ${describe(error.cause)}`;
 }
 
 main(process.argv.slice(2)).then(
