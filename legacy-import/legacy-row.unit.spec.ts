@@ -33,7 +33,7 @@ describe('checkRow', () => {
     ],
     [{ kind: 'note' }, 'unknown kind "note"'],
     [{ image_urls: ['a', null] }, 'malformed image URLs (not an array of strings)'],
-  ])('rejects %j', (change, reason) => {
+  ] as [Partial<SourceRow>, string][])('rejects %j', (change, reason) => {
     expect(checkRow({ ...row, ...change })).toEqual({
       reject: { id: change.id ?? row.id, projectId: change.project_id ?? row.project_id, reason },
     });

@@ -88,7 +88,10 @@ describe('import-legacy, interrupted', () => {
 
     const again = await runImport(args, { DATABASE_URL: resumed });
     expect(again.code).toBe(0);
-    const summary = JSON.parse(again.stdout.trim().split('\n').at(-1) ?? '') as Record<string, number>;
+    const summary = JSON.parse(again.stdout.trim().split('\n').at(-1) ?? '') as {
+      events: number;
+      eventsAlreadyImported: number;
+    };
     expect(summary.eventsAlreadyImported).toBeGreaterThanOrEqual(partial);
     expect(summary.events + summary.eventsAlreadyImported).toBe(expected.length);
     expect(await eventsOf(resumed)).toEqual(expected);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { runImport, spawnImport } from './support/cli.js';
+import { runImport } from './support/cli.js';
 import { createTestDatabase } from './support/database.js';
 import { request } from './support/http.js';
 import { createLegacyTable, type LegacyRow } from './support/legacy-table.js';
