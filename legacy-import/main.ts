@@ -149,6 +149,7 @@ function isConnectionError(error: unknown): boolean {
 }
 
 function printSummary(summary: Summary, options: ImportOptions): void {
+  summary.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(`${describeSummary(summary, options.rejectsFile)}\n`);
   if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 }

@@ -17,6 +17,8 @@ export interface Summary {
   skipped: { projectId: string; reason: string }[];
   duplicateLegacySequences: number;
   zeroLegacySequences: number;
+  /** The process's peak resident memory: it stays flat however many rows are read. */
+  peakRssMb: number;
 }
 
 export function emptySummary(runId: string, dryRun: boolean): Summary {
@@ -34,6 +36,7 @@ export function emptySummary(runId: string, dryRun: boolean): Summary {
     skipped: [],
     duplicateLegacySequences: 0,
     zeroLegacySequences: 0,
+    peakRssMb: 0,
   };
 }
 
@@ -50,6 +53,7 @@ export function describeSummary(summary: Summary, rejectsFile: string): string {
     ...summary.skipped.map(({ projectId, reason }) => `    ${projectId}: ${reason}`),
     `  duplicateLegacySequences  ${count(summary.duplicateLegacySequences)}`,
     `  zero legacy sequences     ${count(summary.zeroLegacySequences)}`,
+    `  peak memory (RSS)         ${summary.peakRssMb} MB`,
   ];
   return lines.join('\n');
 }
