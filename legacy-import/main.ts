@@ -3,7 +3,7 @@ import pg from 'pg';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { uuidv7 } from '../src/conversation/ids.js';
 import { EventStoreUnavailableError } from '../src/event-store/event-store.port.js';
-import { type Database, databaseTarget, openDatabase } from '../projections/cli/context.js';
+import { abortOnSignals, type Database, databaseTarget, openDatabase } from '../projections/cli/context.js';
 import { Progress } from '../projections/cli/progress.js';
 import { count, describeError as describe } from '../projections/cli/format.js';
 import { importRows } from './importer.js';
@@ -31,13 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`import-legacy: ${error.message} (see --help)\n`);
     return EXIT.usage;
   }
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const controller = abortOnSignals(EXIT.interrupted);
 
   let source: pg.Client | undefined;
   let target: Database | undefined;

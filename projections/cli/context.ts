@@ -27,6 +27,21 @@ export function throwIfInterrupted(signal: AbortSignal): void {
   if (signal.aborted) throw new Interrupted('interrupted');
 }
 
+/**
+ * Aborted on the first SIGINT or SIGTERM, so the command stops cleanly; a second one exits at once
+ * with `exitCode`.
+ */
+export function abortOnSignals(exitCode: number): AbortController {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(exitCode);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller;
+}
+
 /** Waits `ms`, or less when the command is interrupted. */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -5,7 +5,14 @@ import { rebuild } from './commands/rebuild.js';
 import { replay } from './commands/replay.js';
 import { status } from './commands/status.js';
 import { verify } from './commands/verify.js';
-import { type Cli, type Database, databaseTarget, Interrupted, openDatabase } from './context.js';
+import {
+  abortOnSignals,
+  type Cli,
+  type Database,
+  databaseTarget,
+  Interrupted,
+  openDatabase,
+} from './context.js';
 import { type Command, parseArguments, USAGE, UsageError } from './usage.js';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -33,13 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
 
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const controller = abortOnSignals(EXIT.interrupted);
 
   let db: Database | undefined;
   try {
