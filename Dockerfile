@@ -19,6 +19,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY projections ./projections
+COPY legacy-import ./legacy-import
 COPY bench ./bench
 COPY test/support ./test/support
 RUN npm run build

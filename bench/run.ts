@@ -17,6 +17,7 @@ import { appendHot } from './scenarios/append-hot.js';
 import { appendManyPort } from './scenarios/append-many-port.js';
 import { appendMany, appendManyAuth, turns } from './scenarios/http-load.js';
 import { history } from './scenarios/history.js';
+import { importLegacy } from './scenarios/import-legacy.js';
 import { lag } from './scenarios/lag.js';
 import { longStream } from './scenarios/long-stream.js';
 import { memory } from './scenarios/memory.js';
@@ -48,6 +49,7 @@ const BENCHES: readonly Bench[] = [
   lag,
   sseIdle,
   memory,
+  importLegacy,
 ];
 
 const log = (message: string): void => console.error(`[bench] ${message}`);

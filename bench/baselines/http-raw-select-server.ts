@@ -18,7 +18,7 @@ pool.on('error', () => undefined); // an idle connection dropping fails the next
  */
 const NEWEST_PAGE_SQL = `SELECT coalesce((SELECT revision FROM rm_projects WHERE project_id = $1), -1) AS revision,
                  coalesce((SELECT json_agg(page ORDER BY page.sequence DESC)
-                             FROM (SELECT project_id, sequence, id, role, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision FROM rm_messages
+                             FROM (SELECT project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision FROM rm_messages
                                     WHERE project_id = $1 ORDER BY sequence DESC LIMIT $2) page),
                           '[]') AS rows`;
 

@@ -19,9 +19,12 @@ const USAGE = `npm run bench -- [flags]
   --lag-projects <n>      projects lag spreads them over (default 500)
   --sse-subscribers <n>   idle SSE subscriptions opened by sse-idle (default 1000)
   --memory-projects <n>   distinct projects written by memory (default 100000, quick 10000)
+  --legacy-rows <n>       legacy rows imported by import-legacy, 100 per project (default 1000000,
+                          quick 100000)
   --only <a,b>            run only these (raw-insert, http-raw-insert, seed-naive, emmett, emmett-hot,
                           bulk-insert, http-raw-select, append-many-port, append-many, append-many-auth,
-                          append-hot, turns, long-stream, history, rebuild, lag, sse-idle, memory)`;
+                          append-hot, turns, long-stream, history, rebuild, lag, sse-idle, memory,
+                          import-legacy)`;
 
 /** A bad command line: printed with the usage, without a stack trace. */
 export class UsageError extends Error {
@@ -60,6 +63,7 @@ function fromArgs(argv: readonly string[]): BenchOptions {
       'lag-projects': { type: 'string' },
       'sse-subscribers': { type: 'string' },
       'memory-projects': { type: 'string' },
+      'legacy-rows': { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -120,6 +124,7 @@ function readSide(values: Values, quick: boolean) {
       1,
       1_000_000,
     ),
+    legacyRows: integer('legacy-rows', raw('legacy-rows'), quick ? 100_000 : 1_000_000, 100, 20_000_000),
   };
 }
 

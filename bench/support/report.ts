@@ -23,6 +23,7 @@ const TARGETS: readonly Target[] = [
   { subject: 'history', baseline: 'http-raw-select', metric: 'rate', op: '>=', value: 0.5 },
   { subject: 'history', baseline: 'http-raw-select', metric: 'p99Ms', op: '<=' },
   { subject: 'rebuild', baseline: 'bulk-insert', metric: 'rate', op: '>=', value: 0.5 },
+  { subject: 'import-legacy', baseline: 'bulk-insert', metric: 'rate', op: '>=', value: 0.25 },
   { subject: 'history-build', baseline: 'bulk-insert', metric: 'rate', op: '>=' },
   { subject: 'lag', metric: 'p99Ms', op: '<=', value: 50 },
   { subject: 'sse-idle', metric: 'mb', op: '<=', value: 50 },

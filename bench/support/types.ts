@@ -29,6 +29,8 @@ export interface BenchOptions {
   sseSubscribers: number;
   /** Distinct projects memory writes one message each to. */
   memoryProjects: number;
+  /** Legacy rows import-legacy imports (100 per project). */
+  legacyRows: number;
   only: readonly string[] | undefined;
 }
 

@@ -27,6 +27,21 @@ export function throwIfInterrupted(signal: AbortSignal): void {
   if (signal.aborted) throw new Interrupted('interrupted');
 }
 
+/**
+ * Aborted on the first SIGINT or SIGTERM, so the command stops cleanly; a second one exits at once
+ * with `exitCode`.
+ */
+export function abortOnSignals(exitCode: number): AbortController {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(exitCode);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller;
+}
+
 /** Waits `ms`, or less when the command is interrupted. */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -52,7 +67,11 @@ export interface Database {
  * PostgreSQL under DATA_DIR (shared with a running service, else started here and stopped at
  * close). The schema is brought to what this code expects, as a starting service would.
  */
-export async function openDatabase(config: Config, log: (message: string) => void): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  log: (message: string) => void,
+  applicationName = 'projections-cli',
+): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
@@ -70,7 +89,7 @@ export async function openDatabase(config: Config, log: (message: string) => voi
     connectionString: url,
     max: 4,
     connectionTimeoutMillis: 5_000,
-    application_name: 'projections-cli',
+    application_name: applicationName,
   });
   pool.on('error', () => undefined);
   const store = createEventStore(pool, config);

@@ -37,3 +37,14 @@ export function table(rows: readonly (readonly string[])[]): string {
     )
     .join('\n');
 }
+
+/** A one-line account of an error and its causes, without a stack. */
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map(describeError))].join('; ');
+  }
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const message = error.message || (typeof code === 'string' ? code : error.name);
+  return error.cause === undefined ? message : `${message}: ${describeError(error.cause)}`;
+}

@@ -1,10 +1,18 @@
 import { type Config, ConfigError, loadConfig } from '../../src/config/config.js';
+import { describeError as describe } from './format.js';
 import { erase } from './commands/erase.js';
 import { rebuild } from './commands/rebuild.js';
 import { replay } from './commands/replay.js';
 import { status } from './commands/status.js';
 import { verify } from './commands/verify.js';
-import { type Cli, type Database, databaseTarget, Interrupted, openDatabase } from './context.js';
+import {
+  abortOnSignals,
+  type Cli,
+  type Database,
+  databaseTarget,
+  Interrupted,
+  openDatabase,
+} from './context.js';
 import { type Command, parseArguments, USAGE, UsageError } from './usage.js';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -32,13 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
 
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const controller = abortOnSignals(EXIT.interrupted);
 
   let db: Database | undefined;
   try {
@@ -76,17 +78,6 @@ function run(cli: Cli, command: Exclude<Command, { name: 'help' }>): Promise<num
     case 'erase':
       return erase(cli, command.projectId);
   }
-}
-
-/** A one-line account of an error and its causes, without a stack. */
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return [...new Set(error.errors.map(describe))].join('; ');
-  }
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  const message = error.message || (typeof code === 'string' ? code : error.name);
-  return error.cause === undefined ? message : `${message}: ${describe(error.cause)}`;
 }
 
 main(process.argv.slice(2)).then(

@@ -4,11 +4,15 @@ import { count, duration } from './format.js';
 export interface ProgressSample {
   done: number;
   remaining: number;
+  /** Shown after the counts, e.g. how many projects so far. */
+  note?: string;
 }
 
 export interface ProgressOptions {
   /** What is done to the events: "applied", "read". */
   verb?: string;
+  /** What is counted: "events" unless told. */
+  unit?: string;
   /** Without a terminal, a line at most this often. */
   lineEveryMs?: number;
   /** How far back the rate looks: recent enough to follow a change of pace. */
@@ -30,6 +34,7 @@ export class Progress {
   private lastLineAt = -Infinity;
   private drawn = false;
   private readonly verb: string;
+  private readonly unit: string;
   private readonly lineEveryMs: number;
   private readonly rateWindowMs: number;
   private readonly now: () => number;
@@ -40,6 +45,7 @@ export class Progress {
     options: ProgressOptions = {},
   ) {
     this.verb = options.verb ?? 'applied';
+    this.unit = options.unit ?? 'events';
     this.lineEveryMs = options.lineEveryMs ?? 5_000;
     this.rateWindowMs = options.rateWindowMs ?? 10_000;
     this.now = options.now ?? Date.now;
@@ -81,13 +87,13 @@ export class Progress {
   }
 
   line(sample: ProgressSample): string {
-    return `${this.label}: ${count(sample.done)} events ${this.verb}, ${count(sample.remaining)} to go, ${this.pace(sample)}`;
+    return `${this.label}: ${count(sample.done)} ${this.unit} ${this.verb}, ${count(sample.remaining)} to go${this.noteOf(sample)}, ${this.pace(sample)}`;
   }
 
   bar(sample: ProgressSample): string {
     const total = sample.done + sample.remaining;
     const fraction = total === 0 ? 1 : sample.done / total;
-    const text = `${String(Math.floor(fraction * 100)).padStart(3)}%  ${count(sample.done)} events  ${this.pace(sample)}`;
+    const text = `${String(Math.floor(fraction * 100)).padStart(3)}%  ${count(sample.done)} ${this.unit}${this.noteOf(sample)}  ${this.pace(sample)}`;
     const width = Math.max(
       10,
       Math.min(40, (this.stream.columns ?? 80) - this.label.length - text.length - 6),
@@ -96,10 +102,14 @@ export class Progress {
     return `${this.label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${text}`;
   }
 
+  private noteOf(sample: ProgressSample): string {
+    return sample.note === undefined ? '' : `, ${sample.note}`;
+  }
+
   private pace(sample: ProgressSample): string {
     const rate = this.rate();
-    if (rate === undefined) return '-- events/s, ETA --';
+    if (rate === undefined) return `-- ${this.unit}/s, ETA --`;
     const eta = sample.remaining === 0 ? 0 : rate > 0 ? (sample.remaining / rate) * 1000 : Infinity;
-    return `${count(Math.round(rate))} events/s, ETA ${duration(eta)}`;
+    return `${count(Math.round(rate))} ${this.unit}/s, ETA ${duration(eta)}`;
   }
 }

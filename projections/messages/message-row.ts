@@ -5,6 +5,7 @@ export interface MessageRow {
   sequence: string | number;
   id: string;
   role: 'user' | 'assistant';
+  kind: Message['kind'];
   status: Message['status'];
   content: string;
   image_urls: string[];
@@ -16,7 +17,7 @@ export interface MessageRow {
 }
 
 export const MESSAGE_COLUMNS =
-  'project_id, sequence, id, role, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision';
+  'project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision';
 
 export function toMessage(row: MessageRow): Message {
   return {
@@ -24,7 +25,7 @@ export function toMessage(row: MessageRow): Message {
     projectId: row.project_id,
     sequence: Number(row.sequence),
     role: row.role,
-    kind: 'message',
+    kind: row.kind,
     status: row.status,
     content: row.content,
     imageUrls: row.image_urls,

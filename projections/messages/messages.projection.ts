@@ -14,7 +14,7 @@ import { type AppliedChanges, PoisonEventError, type Projection } from '../proje
  */
 export const messagesProjection: Projection = {
   name: 'messages',
-  version: 1,
+  version: 2,
 
   createTables: (g) => `
     CREATE TABLE rm_messages_g${g} (
@@ -22,6 +22,7 @@ export const messagesProjection: Projection = {
       sequence bigint NOT NULL,
       id uuid NOT NULL,
       role text NOT NULL,
+      kind text NOT NULL,
       status text NOT NULL,
       content text NOT NULL,
       image_urls jsonb NOT NULL,
@@ -233,10 +234,10 @@ export async function insertMessages(client: pg.ClientBase, g: number, messages:
   if (messages.length === 0) return;
   await client.query(
     `INSERT INTO rm_messages_g${g}
-       (project_id, sequence, id, role, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision)
-     SELECT m."projectId", m.sequence, m.id, m.role, m.status, m.content, m."imageUrls", m."replyTo", m."createdAt",
+       (project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision)
+     SELECT m."projectId", m.sequence, m.id, m.role, m.kind, m.status, m.content, m."imageUrls", m."replyTo", m."createdAt",
             m."updatedAt", m."createdBy", m.revision
-       FROM jsonb_to_recordset($1::jsonb) AS m("projectId" text, sequence bigint, id uuid, role text, status text,
+       FROM jsonb_to_recordset($1::jsonb) AS m("projectId" text, sequence bigint, id uuid, role text, kind text, status text,
             content text, "imageUrls" jsonb, "replyTo" uuid, "createdAt" timestamptz, "updatedAt" timestamptz,
             "createdBy" text, revision bigint)`,
     [JSON.stringify(messages)],

@@ -2,6 +2,9 @@
 
 export type CompletionStatus = 'success' | 'error';
 
+/** `status` only on history imported from the legacy table; the API creates `message`s. */
+export type MessageKind = 'message' | 'status';
+
 export interface UserMessaged {
   type: 'UserMessaged';
   data: {
@@ -11,6 +14,8 @@ export interface UserMessaged {
     imageUrls: string[];
     createdBy: string | null;
     createdAt: string;
+    /** Absent means `message`. */
+    kind?: MessageKind;
   };
 }
 
@@ -23,6 +28,10 @@ export interface AssistantReserved {
     replyTo: string | null;
     createdBy: string | null;
     createdAt: string;
+    /** Absent means `message`. */
+    kind?: MessageKind;
+    /** Only imported replies carry images; absent means none. */
+    imageUrls?: string[];
   };
 }
 

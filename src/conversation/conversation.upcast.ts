@@ -9,7 +9,9 @@ export class MalformedEventError extends Error {
   override readonly name = 'MalformedEventError';
 }
 
-const REQUIRED: Record<ConversationEvent['type'], Record<string, 'string' | 'string?' | 'string[]'>> = {
+type FieldType = 'string' | 'string?' | 'string[]' | 'string[] or absent' | 'kind or absent';
+
+const REQUIRED: Record<ConversationEvent['type'], Record<string, FieldType>> = {
   UserMessaged: {
     messageId: 'string',
     projectId: 'string',
@@ -17,6 +19,7 @@ const REQUIRED: Record<ConversationEvent['type'], Record<string, 'string' | 'str
     imageUrls: 'string[]',
     createdBy: 'string?',
     createdAt: 'string',
+    kind: 'kind or absent',
   },
   AssistantReserved: {
     messageId: 'string',
@@ -25,6 +28,8 @@ const REQUIRED: Record<ConversationEvent['type'], Record<string, 'string' | 'str
     replyTo: 'string?',
     createdBy: 'string?',
     createdAt: 'string',
+    kind: 'kind or absent',
+    imageUrls: 'string[] or absent',
   },
   AssistantCompleted: {
     messageId: 'string',
@@ -47,16 +52,26 @@ export function upcast(recorded: RecordedEvent): ConversationEvent {
   }
   const data = recorded.data as Record<string, unknown> | null;
   if (typeof data !== 'object' || data === null) throw new MalformedEventError('data is not an object');
-  for (const [field, kind] of Object.entries(REQUIRED[recorded.type])) {
-    const value = data[field];
-    const ok =
-      kind === 'string[]'
-        ? Array.isArray(value) && value.every((item) => typeof item === 'string')
-        : typeof value === 'string' || (kind === 'string?' && value === null);
-    if (!ok) throw new MalformedEventError(`data.${field} is not a ${kind}`);
+  for (const [field, type] of Object.entries(REQUIRED[recorded.type])) {
+    if (!hasType(data[field], type)) throw new MalformedEventError(`data.${field} is not a ${type}`);
   }
   if (recorded.type === 'AssistantCompleted' && !['success', 'error'].includes(data.status as string)) {
     throw new MalformedEventError(`data.status is not success or error`);
   }
   return { type: recorded.type, data } as ConversationEvent;
+}
+
+function hasType(value: unknown, type: FieldType): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'string?':
+      return typeof value === 'string' || value === null;
+    case 'string[]':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string');
+    case 'string[] or absent':
+      return value === undefined || hasType(value, 'string[]');
+    case 'kind or absent':
+      return value === undefined || value === 'message' || value === 'status';
+  }
 }

@@ -17,7 +17,12 @@ const REPLY_NAMESPACE = Buffer.from('6f1d3c1e2b7a4c4e9a4f0d3b8e2c7a15', 'hex');
  * a retry of that turn names the same two messages and is recognised as a retry.
  */
 export function replyIdFor(userMessageId: string): string {
-  const hash = createHash('sha1').update(REPLY_NAMESPACE).update(userMessageId.toLowerCase()).digest();
+  return uuidv5(REPLY_NAMESPACE, userMessageId.toLowerCase());
+}
+
+/** A name-based UUID (v5): the same namespace and name always give the same id. */
+export function uuidv5(namespace: Buffer, name: string): string {
+  const hash = createHash('sha1').update(namespace).update(name).digest();
   const bytes = hash.subarray(0, 16);
   bytes[6] = 0x50 | ((bytes[6] ?? 0) & 0x0f);
   bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { type MessageKind } from './conversation.events.js';
 import { type Message } from './message.js';
 
 /** The Message resource as the OpenAPI document describes it; `implements` keeps it in step with `Message`. */
@@ -9,7 +10,11 @@ export class MessageSchema implements Message {
   @ApiProperty({ type: 'integer', description: 'The revision of the event that created the message' })
   sequence!: number;
   @ApiProperty({ enum: ['user', 'assistant'] }) role!: 'user' | 'assistant';
-  @ApiProperty({ enum: ['message'] }) kind!: 'message';
+  @ApiProperty({
+    enum: ['message', 'status'],
+    description: '`status` only on history imported from the legacy table',
+  })
+  kind!: MessageKind;
   @ApiProperty({ enum: ['success', 'pending', 'error'] }) status!: 'success' | 'pending' | 'error';
   @ApiProperty() content!: string;
   @ApiProperty({ type: [String] }) imageUrls!: string[];

@@ -2,6 +2,7 @@ import type {
   AssistantCompleted,
   AssistantReserved,
   ConversationEvent,
+  MessageKind,
   UserMessaged,
 } from './conversation.events.js';
 
@@ -11,7 +12,7 @@ export interface Message {
   projectId: string;
   sequence: number;
   role: 'user' | 'assistant';
-  kind: 'message';
+  kind: MessageKind;
   status: 'success' | 'pending' | 'error';
   content: string;
   imageUrls: string[];
@@ -49,7 +50,7 @@ function userMessage({ data }: UserMessaged, revision: number): Message {
     projectId: data.projectId,
     sequence: revision,
     role: 'user',
-    kind: 'message',
+    kind: data.kind ?? 'message',
     status: 'success',
     content: data.content,
     imageUrls: data.imageUrls,
@@ -67,10 +68,10 @@ function reservedMessage({ data }: AssistantReserved, revision: number): Message
     projectId: data.projectId,
     sequence: revision,
     role: 'assistant',
-    kind: 'message',
+    kind: data.kind ?? 'message',
     status: 'pending',
     content: data.content,
-    imageUrls: [],
+    imageUrls: data.imageUrls ?? [],
     replyTo: data.replyTo,
     createdAt: data.createdAt,
     updatedAt: null,
