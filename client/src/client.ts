@@ -55,11 +55,25 @@ export class ConversationClient {
     return this.command<Message>(projectId, 'messages', { ...input, id: input.id ?? uuidv7() }, options);
   }
 
-  reserveAssistant(projectId: string, input: ReserveAssistantInput = {}, options: CommandOptions = {}): Promise<Message> {
-    return this.command<Message>(projectId, 'assistant-messages', { ...input, id: input.id ?? uuidv7() }, options);
+  reserveAssistant(
+    projectId: string,
+    input: ReserveAssistantInput = {},
+    options: CommandOptions = {},
+  ): Promise<Message> {
+    return this.command<Message>(
+      projectId,
+      'assistant-messages',
+      { ...input, id: input.id ?? uuidv7() },
+      options,
+    );
   }
 
-  complete(projectId: string, messageId: string, input: CompleteInput, options: CommandOptions = {}): Promise<Message> {
+  complete(
+    projectId: string,
+    messageId: string,
+    input: CompleteInput,
+    options: CommandOptions = {},
+  ): Promise<Message> {
     const path = `assistant-messages/${encodeURIComponent(messageId)}/complete`;
     return this.command<Message>(projectId, path, input, options);
   }
@@ -95,7 +109,9 @@ export class ConversationClient {
     let from: number | null = options.fromRevision ?? 0;
     while (from !== null) {
       const path: string = `${projectPath(projectId)}/events${queryString({ fromRevision: from, limit: options.limit })}`;
-      const page: Answer<EventPage> = await this.transport.request<EventPage>('GET', path, { signal: options.signal });
+      const page: Answer<EventPage> = await this.transport.request<EventPage>('GET', path, {
+        signal: options.signal,
+      });
       yield* page.body.data;
       from = page.body.nextRevision;
     }
@@ -106,7 +122,12 @@ export class ConversationClient {
     return live(this.transport, projectPath(projectId), options);
   }
 
-  private async command<T>(projectId: string, path: string, body: unknown, options: CommandOptions): Promise<T> {
+  private async command<T>(
+    projectId: string,
+    path: string,
+    body: unknown,
+    options: CommandOptions,
+  ): Promise<T> {
     const headers: Record<string, string> = {};
     if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
     const answer = await this.transport.request<T>('POST', `${projectPath(projectId)}/${path}`, {
@@ -131,7 +152,8 @@ export class ConversationClient {
 
   private noteWrite(projectId: string, answer: Answer<unknown>): void {
     const revision = Number(/^(?:W\/)?"(-?\d+)"$/.exec(answer.headers.get('etag') ?? '')?.[1]);
-    if (Number.isInteger(revision)) this.written.set(projectId, Math.max(revision, this.written.get(projectId) ?? -1));
+    if (Number.isInteger(revision))
+      this.written.set(projectId, Math.max(revision, this.written.get(projectId) ?? -1));
   }
 }
 

@@ -32,9 +32,13 @@ const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
  * replaced after a jittered backoff, resuming with `Last-Event-ID`: the service replays what was
  * missed, and revisions already delivered are skipped, so each change comes once and in order.
  */
-export async function* live(transport: Transport, projectPath: string, options: LiveOptions): AsyncGenerator<LiveChange> {
+export async function* live(
+  transport: Transport,
+  projectPath: string,
+  options: LiveOptions,
+): AsyncGenerator<LiveChange> {
   const cursor: Cursor = { revision: options.fromRevision, erased: false };
-  for (let attempt = 0; !options.signal?.aborted; ) {
+  for (let attempt = 0; !options.signal?.aborted;) {
     try {
       for await (const change of connection(transport, projectPath, cursor, options)) {
         attempt = 0;
@@ -45,7 +49,9 @@ export async function* live(transport: Transport, projectPath: string, options: 
       if (options.signal?.aborted) return;
       if (!isTransient(error)) throw error;
     }
-    await sleep(retryDelay(attempt++, null, { baseDelayMs: 250, maxDelayMs: 5_000 }), options.signal).catch(() => {});
+    await sleep(retryDelay(attempt++, null, { baseDelayMs: 250, maxDelayMs: 5_000 }), options.signal).catch(
+      () => {},
+    );
   }
 }
 

@@ -79,7 +79,8 @@ export function watchConversation(
   const ready = follow().then((fromRevision) => {
     void (async () => {
       // Ends by itself on erasure or abort; any other failure was retried inside `live` until then.
-      for await (const change of client.live(projectId, { fromRevision, signal: abort.signal })) apply(change);
+      for await (const change of client.live(projectId, { fromRevision, signal: abort.signal }))
+        apply(change);
     })().catch(() => {});
   });
   // A caller that never awaits `ready` must not see an unhandled rejection.

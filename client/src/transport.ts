@@ -65,7 +65,11 @@ export class Transport {
   }
 
   /** One exchange, the body read; a network failure is returned, an abort thrown. */
-  private async attempt(method: string, path: string, options: RequestOptions): Promise<Answer<unknown> | Error> {
+  private async attempt(
+    method: string,
+    path: string,
+    options: RequestOptions,
+  ): Promise<Answer<unknown> | Error> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     try {
@@ -85,7 +89,8 @@ export class Transport {
 
 function settle<T>(outcome: Answer<unknown> | Error): Answer<T> {
   if (outcome instanceof Error) throw outcome;
-  if (outcome.status >= 400) throw problemError(outcome.status, outcome.body, outcome.headers.get('x-request-id'));
+  if (outcome.status >= 400)
+    throw problemError(outcome.status, outcome.body, outcome.headers.get('x-request-id'));
   return outcome as Answer<T>;
 }
 

@@ -16,7 +16,10 @@ let limited: RunningService;
 let client: ConversationClient;
 
 beforeAll(async () => {
-  const [databaseUrl, limitedUrl] = await Promise.all([createTestDatabase('client'), createTestDatabase('client_rl')]);
+  const [databaseUrl, limitedUrl] = await Promise.all([
+    createTestDatabase('client'),
+    createTestDatabase('client_rl'),
+  ]);
   [service, limited] = await Promise.all([
     startService({ DATABASE_URL: databaseUrl }),
     startService({ DATABASE_URL: limitedUrl, RATE_LIMIT_COMMANDS: '2', RATE_LIMIT_WINDOW_MS: '1000' }),
@@ -41,7 +44,10 @@ describe('commands', () => {
     const turn = await client.turn(project, { user: { content: 'again' }, assistant: { content: '…' } });
     expect(turn.assistant.sequence).toBe(turn.user.sequence + 1);
     expect(turn.assistant.replyTo).toBe(turn.user.id);
-    expect([turn.user.id, turn.assistant.id]).toEqual([expect.stringMatching(UUID_V7), expect.stringMatching(UUID_V7)]);
+    expect([turn.user.id, turn.assistant.id]).toEqual([
+      expect.stringMatching(UUID_V7),
+      expect.stringMatching(UUID_V7),
+    ]);
   });
 
   it('a network failure after the service appended is retried with the same id and appended once', async () => {
@@ -66,7 +72,9 @@ describe('commands', () => {
     const project = projectId('cl');
     const patient = new ConversationClient({ baseUrl: limited.baseUrl });
     const started = Date.now();
-    const messages = await Promise.all([1, 2, 3].map((n) => patient.postMessage(project, { content: `m${n}` })));
+    const messages = await Promise.all(
+      [1, 2, 3].map((n) => patient.postMessage(project, { content: `m${n}` })),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     expect(new Set(messages.map((message) => message.sequence)).size).toBe(3);
   });
@@ -84,14 +92,26 @@ describe('commands', () => {
     const project = projectId('cl');
     const invalid = client.postMessage(project, { content: '' });
     await expect(invalid).rejects.toBeInstanceOf(ValidationError);
-    await expect(invalid).rejects.toMatchObject({ status: 400, errors: [expect.objectContaining({ field: 'content' })] });
+    await expect(invalid).rejects.toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ field: 'content' })],
+    });
     const message = await client.postMessage(project, { content: 'mine' });
     const taken = client.postMessage(project, { id: message.id, content: 'other' });
     await expect(taken).rejects.toBeInstanceOf(ConflictError);
-    await expect(client.complete(project, message.id, { content: 'x' })).rejects.toBeInstanceOf(NotFoundError);
-    const unknownReply = client.reserveAssistant(project, { replyTo: '00000000-0000-7000-8000-000000000000' });
-    await expect(unknownReply).rejects.toMatchObject({ status: 422, type: expect.stringMatching(/\/problems\//) });
-    expect(await request(service.baseUrl, 'DELETE', `/v1/projects/${project}`)).toMatchObject({ status: 204 });
+    await expect(client.complete(project, message.id, { content: 'x' })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    const unknownReply = client.reserveAssistant(project, {
+      replyTo: '00000000-0000-7000-8000-000000000000',
+    });
+    await expect(unknownReply).rejects.toMatchObject({
+      status: 422,
+      type: expect.stringMatching(/\/problems\//),
+    });
+    expect(await request(service.baseUrl, 'DELETE', `/v1/projects/${project}`)).toMatchObject({
+      status: 204,
+    });
     const gone = client.postMessage(project, { content: 'late' });
     await expect(gone).rejects.toBeInstanceOf(ProjectErasedError);
     await expect(gone).rejects.toBeInstanceOf(ProblemError);
@@ -100,7 +120,9 @@ describe('commands', () => {
   it('an aborted command rejects with the signal’s reason and is not retried', async () => {
     const abort = new AbortController();
     abort.abort(new Error('stop'));
-    await expect(client.postMessage(projectId('cl'), { content: 'x' }, { signal: abort.signal })).rejects.toThrow('stop');
+    await expect(
+      client.postMessage(projectId('cl'), { content: 'x' }, { signal: abort.signal }),
+    ).rejects.toThrow('stop');
   });
 });
 
@@ -109,10 +131,12 @@ describe('reads', () => {
     const project = projectId('cl');
     for (let n = 0; n < 5; n++) await client.postMessage(project, { content: `m${n}` });
     const backwards: string[][] = [];
-    for await (const page of client.history(project, { limit: 2 })) backwards.push(page.data.map((m) => m.content));
+    for await (const page of client.history(project, { limit: 2 }))
+      backwards.push(page.data.map((m) => m.content));
     expect(backwards).toEqual([['m3', 'm4'], ['m1', 'm2'], ['m0']]);
     const forwards: string[][] = [];
-    for await (const page of client.history(project, { after: 0, limit: 3 })) forwards.push(page.data.map((m) => m.content));
+    for await (const page of client.history(project, { after: 0, limit: 3 }))
+      forwards.push(page.data.map((m) => m.content));
     expect(forwards).toEqual([['m1', 'm2', 'm3'], ['m4']]);
   });
 
