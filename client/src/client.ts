@@ -163,5 +163,7 @@ function projectPath(projectId: string): string {
 
 function queryString(query: Record<string, number | undefined>): string {
   const entries = Object.entries(query).filter((entry): entry is [string, number] => entry[1] !== undefined);
-  return entries.length ? `?${new URLSearchParams(entries.map(([key, value]) => [key, String(value)]))}` : '';
+  return entries.length
+    ? `?${new URLSearchParams(entries.map(([key, value]): [string, string] => [key, String(value)]))}`
+    : '';
 }
