@@ -13,6 +13,7 @@
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY client/package.json ./client/
 # No install scripts: the compile needs none (package.json "allowScripts" runs none but the
 # embedded PostgreSQL's, and that package is not needed here).
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -31,6 +32,7 @@ ENV HOST=0.0.0.0 \
     PORT=3000 \
     NODE_ENV=production
 COPY package.json package-lock.json ./
+COPY client/package.json ./client/
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force
 COPY --from=build /app/dist ./dist

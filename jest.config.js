@@ -10,7 +10,14 @@
 const shared = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/projections', '<rootDir>/legacy-import', '<rootDir>/test'],
+  roots: [
+    '<rootDir>/src',
+    '<rootDir>/projections',
+    '<rootDir>/legacy-import',
+    '<rootDir>/test',
+    '<rootDir>/client/src',
+    '<rootDir>/client/test',
+  ],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],

@@ -1,0 +1,56 @@
+import { createInterface } from 'node:readline/promises';
+import { ConversationClient, type WatchedMessage, watchConversation } from '../src/index.js';
+
+/**
+ * A terminal chat on the conversation store: type a line, and it appears at once (optimistic), then
+ * a simulated assistant reserves its reply and completes it; every watcher of the project sees the
+ * same list in sequence order. `npm run example:chat -- --project demo [--url http://127.0.0.1:3000]`.
+ */
+function flag(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+}
+
+const projectId = flag('project', 'demo');
+const client = new ConversationClient({
+  baseUrl: flag('url', process.env.CONVERSATION_LOG_URL ?? 'http://127.0.0.1:3000'),
+});
+const store = watchConversation(client, projectId, { limit: 20 });
+
+function line(message: WatchedMessage): string {
+  const place = message.optimistic ? '  …' : String(message.sequence).padStart(3);
+  const status = message.status === 'pending' ? ' (typing)' : '';
+  return `${place} ${message.role.padEnd(9)} ${message.content}${status}`;
+}
+
+function render(): void {
+  process.stdout.write('\x1b[2J\x1b[H');
+  console.log(`project ${projectId}: type a line, Ctrl-D to quit\n`);
+  store.getSnapshot().forEach((message) => console.log(line(message)));
+  process.stdout.write('\n> ');
+}
+
+/** The assistant of this example: a placeholder at once, the answer a moment later. */
+async function simulateReply(userMessageId: string, text: string): Promise<void> {
+  const reply = await client.reserveAssistant(projectId, { replyTo: userMessageId, content: '' });
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  await client.complete(projectId, reply.id, { content: `You said ${text.length} characters: “${text}”` });
+}
+
+async function main(): Promise<void> {
+  await store.ready;
+  store.subscribe(render);
+  render();
+  const input = createInterface({ input: process.stdin });
+  for await (const text of input) {
+    if (!text.trim()) continue;
+    const sent = await store.postMessage({ content: text });
+    await simulateReply(sent.id, text);
+  }
+  store.close();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
