@@ -283,8 +283,11 @@ export type components = {
             sequence: number;
             /** @enum {string} */
             role: "user" | "assistant";
-            /** @enum {string} */
-            kind: "message";
+            /**
+             * @description `status` only on history imported from the legacy table
+             * @enum {string}
+             */
+            kind: "message" | "status";
             /** @enum {string} */
             status: "success" | "pending" | "error";
             content: string;
