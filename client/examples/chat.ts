@@ -31,10 +31,24 @@ function render(): void {
 }
 
 /** The assistant of this example: a placeholder at once, the answer a moment later. */
-async function simulateReply(userMessageId: string, text: string): Promise<void> {
+async function simulateReply(userMessageId: string, text: string): Promise<string> {
   const reply = await client.reserveAssistant(projectId, { replyTo: userMessageId, content: '' });
   await new Promise((resolve) => setTimeout(resolve, 600));
   await client.complete(projectId, reply.id, { content: `You said ${text.length} characters: “${text}”` });
+  return reply.id;
+}
+
+/** Resolves once the store shows the reply completed: its live update has arrived. */
+function shown(replyId: string): Promise<void> {
+  const done = () => store.getSnapshot().some((m) => m.id === replyId && m.status !== 'pending');
+  return new Promise((resolve) => {
+    if (done()) return resolve();
+    const unsubscribe = store.subscribe(() => {
+      if (!done()) return;
+      unsubscribe();
+      resolve();
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -45,7 +59,8 @@ async function main(): Promise<void> {
   for await (const text of input) {
     if (!text.trim()) continue;
     const sent = await store.postMessage({ content: text });
-    await simulateReply(sent.id, text);
+    // Shown before the next line is read, so that input piped in ends with every reply on screen.
+    await shown(await simulateReply(sent.id, text));
   }
   store.close();
 }
