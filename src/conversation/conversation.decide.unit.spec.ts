@@ -30,10 +30,21 @@ const T1 = '2026-11-26T10:00:00.123Z';
 const T2 = '2026-11-26T10:00:05.000Z';
 const T3 = '2026-11-26T11:00:00.000Z';
 
-const user = { messageId: USER, content: 'Make the intro shorter', imageUrls: [IMAGE, IMAGE_2] };
-const reply = { messageId: ASSISTANT, content: 'Generating code' };
+const user = {
+  messageId: USER,
+  content: 'Make the intro shorter',
+  imageUrls: [IMAGE, IMAGE_2],
+  metadata: {},
+};
+const reply = { messageId: ASSISTANT, content: 'Generating code', metadata: {} };
 const issued = { projectId: PROJECT, createdBy: 'user-17' };
-const completion = { projectId: PROJECT, messageId: ASSISTANT, content: 'Done', status: 'success' } as const;
+const completion = {
+  projectId: PROJECT,
+  messageId: ASSISTANT,
+  content: 'Done',
+  status: 'success',
+  metadata: {},
+} as const;
 
 const userMessaged = (data: Partial<UserMessaged['data']> = {}): UserMessaged => ({
   type: 'UserMessaged',

@@ -2,6 +2,9 @@
 
 export type CompletionStatus = 'success' | 'error';
 
+/** What a client attaches to a message (model, token counts, tool calls): a JSON object. */
+export type MessageMetadata = Record<string, unknown>;
+
 export interface UserMessaged {
   type: 'UserMessaged';
   data: {
@@ -11,6 +14,7 @@ export interface UserMessaged {
     imageUrls: string[];
     createdBy: string | null;
     createdAt: string;
+    metadata: MessageMetadata;
   };
 }
 
@@ -23,6 +27,7 @@ export interface AssistantReserved {
     replyTo: string | null;
     createdBy: string | null;
     createdAt: string;
+    metadata: MessageMetadata;
   };
 }
 
@@ -34,10 +39,24 @@ export interface AssistantCompleted {
     content: string;
     status: CompletionStatus;
     completedAt: string;
+    /** Merged over the reservation's metadata, key by key. */
+    metadata: MessageMetadata;
   };
 }
 
-export type ConversationEvent = UserMessaged | AssistantReserved | AssistantCompleted;
+/** The next piece of a reply being generated: `offset` is the content's length before it. */
+export interface AssistantDeltaAppended {
+  type: 'AssistantDeltaAppended';
+  data: {
+    messageId: string;
+    projectId: string;
+    offset: number;
+    delta: string;
+  };
+}
+
+export type ConversationEvent =
+  UserMessaged | AssistantReserved | AssistantCompleted | AssistantDeltaAppended;
 
 export type ConversationEventType = ConversationEvent['type'];
 
@@ -45,10 +64,14 @@ export const CONVERSATION_EVENT_TYPES: readonly ConversationEventType[] = [
   'UserMessaged',
   'AssistantReserved',
   'AssistantCompleted',
+  'AssistantDeltaAppended',
 ];
 
-/** Current shape of every event type; readers upcast older versions when one changes. */
-export const CURRENT_SCHEMA_VERSION = 1;
+/**
+ * Current shape of every event type; readers upcast older versions. Version 2 added `metadata` to
+ * the events that create or complete a message (version 1 events have none: `{}`).
+ */
+export const CURRENT_SCHEMA_VERSION = 2;
 
 export function isConversationEvent(event: { type: string }): event is ConversationEvent {
   return (CONVERSATION_EVENT_TYPES as readonly string[]).includes(event.type);

@@ -9,7 +9,9 @@ export class MalformedEventError extends Error {
   override readonly name = 'MalformedEventError';
 }
 
-const REQUIRED: Record<ConversationEvent['type'], Record<string, 'string' | 'string?' | 'string[]'>> = {
+type FieldKind = 'string' | 'string?' | 'string[]' | 'integer' | 'object';
+
+const REQUIRED: Record<ConversationEvent['type'], Record<string, FieldKind>> = {
   UserMessaged: {
     messageId: 'string',
     projectId: 'string',
@@ -17,6 +19,7 @@ const REQUIRED: Record<ConversationEvent['type'], Record<string, 'string' | 'str
     imageUrls: 'string[]',
     createdBy: 'string?',
     createdAt: 'string',
+    metadata: 'object',
   },
   AssistantReserved: {
     messageId: 'string',
@@ -25,6 +28,7 @@ const REQUIRED: Record<ConversationEvent['type'], Record<string, 'string' | 'str
     replyTo: 'string?',
     createdBy: 'string?',
     createdAt: 'string',
+    metadata: 'object',
   },
   AssistantCompleted: {
     messageId: 'string',
@@ -32,12 +36,22 @@ const REQUIRED: Record<ConversationEvent['type'], Record<string, 'string' | 'str
     content: 'string',
     status: 'string',
     completedAt: 'string',
+    metadata: 'object',
+  },
+  AssistantDeltaAppended: {
+    messageId: 'string',
+    projectId: 'string',
+    offset: 'integer',
+    delta: 'string',
   },
 };
 
+/** Events of schema version 1 predate message metadata: they carry none, which reads as `{}`. */
+const METADATA_SINCE = 2;
+
 /**
- * Turns a stored event into the current event shape, checking it on the way. Every type is at
- * schema version 1 so far; when one changes, its older versions are converted here only.
+ * Turns a stored event into the current event shape, checking it on the way. Older versions are
+ * converted here only: every other reader sees the current shape.
  */
 export function upcast(recorded: RecordedEvent): ConversationEvent {
   if (!isConversationEvent(recorded)) throw new MalformedEventError(`unknown event type ${recorded.type}`);
@@ -45,18 +59,28 @@ export function upcast(recorded: RecordedEvent): ConversationEvent {
   if (version > CURRENT_SCHEMA_VERSION) {
     throw new MalformedEventError(`schema version ${version} is newer than this service`);
   }
-  const data = recorded.data as Record<string, unknown> | null;
-  if (typeof data !== 'object' || data === null) throw new MalformedEventError('data is not an object');
-  for (const [field, kind] of Object.entries(REQUIRED[recorded.type])) {
-    const value = data[field];
-    const ok =
-      kind === 'string[]'
-        ? Array.isArray(value) && value.every((item) => typeof item === 'string')
-        : typeof value === 'string' || (kind === 'string?' && value === null);
-    if (!ok) throw new MalformedEventError(`data.${field} is not a ${kind}`);
+  const stored = recorded.data as Record<string, unknown> | null;
+  if (typeof stored !== 'object' || stored === null) throw new MalformedEventError('data is not an object');
+  const required = REQUIRED[recorded.type];
+  const data = version < METADATA_SINCE && 'metadata' in required ? { ...stored, metadata: {} } : stored;
+  for (const [field, kind] of Object.entries(required)) {
+    if (!hasKind(data[field], kind)) throw new MalformedEventError(`data.${field} is not a ${kind}`);
   }
   if (recorded.type === 'AssistantCompleted' && !['success', 'error'].includes(data.status as string)) {
     throw new MalformedEventError(`data.status is not success or error`);
   }
   return { type: recorded.type, data } as ConversationEvent;
+}
+
+function hasKind(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case 'string[]':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string');
+    case 'integer':
+      return Number.isSafeInteger(value) && (value as number) >= 0;
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return typeof value === 'string' || (kind === 'string?' && value === null);
+  }
 }
