@@ -104,7 +104,12 @@ export const messagesProjection: Projection = {
         completed.set(key, { ...event.data, recorded, revision });
       } else if (event.type === 'AssistantDeltaAppended') {
         const before = streamed.get(key);
-        streamed.set(key, { ...event.data, delta: (before?.delta ?? '') + event.data.delta, recorded, revision });
+        streamed.set(key, {
+          ...event.data,
+          delta: (before?.delta ?? '') + event.data.delta,
+          recorded,
+          revision,
+        });
       } else {
         created.set(key, applyToMessage(undefined, event, revision));
       }

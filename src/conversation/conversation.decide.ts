@@ -75,11 +75,7 @@ export interface StartTurn {
 }
 
 export type ConversationCommand =
-  | PostUserMessage
-  | ReserveAssistantMessage
-  | CompleteAssistantMessage
-  | StreamAssistantDelta
-  | StartTurn;
+  PostUserMessage | ReserveAssistantMessage | CompleteAssistantMessage | StreamAssistantDelta | StartTurn;
 
 export function decide(command: ConversationCommand, state: ConversationState): ConversationEvent[] {
   switch (command.type) {
@@ -121,9 +117,7 @@ function reserveAssistantMessage(
   if (replyTo !== null && state.messages.get(replyTo)?.message.role !== 'user') {
     throw new ReplyToNotFoundError(replyTo);
   }
-  return [
-    assistantReserved({ messageId, projectId, content, replyTo, createdBy, createdAt: now, metadata }),
-  ];
+  return [assistantReserved({ messageId, projectId, content, replyTo, createdBy, createdAt: now, metadata })];
 }
 
 function completeAssistantMessage(

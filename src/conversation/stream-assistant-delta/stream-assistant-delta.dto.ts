@@ -35,6 +35,9 @@ export class StreamAssistantDeltaBody {
 export class StreamedDeltaSchema {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ type: 'integer', description: 'The content’s length after the delta' }) length!: number;
-  @ApiProperty({ type: 'integer', description: 'The stream revision after the delta (or where a retry found it)' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'The stream revision after the delta (or where a retry found it)',
+  })
   revision!: number;
 }
