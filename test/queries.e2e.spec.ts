@@ -265,7 +265,7 @@ describe('GET /v1/projections', () => {
     expect(res.body).toEqual([
       expect.objectContaining({
         name: 'messages',
-        version: 1,
+        version: 2,
         generation: 1,
         status: 'running',
         position: expect.any(String),
