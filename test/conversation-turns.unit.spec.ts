@@ -49,7 +49,14 @@ const turnEvents = (n: number, user = `question ${n}`, assistant = '…'): Conve
 
 const completed = (n: number, content = `answer ${n}`): ConversationEvent => ({
   type: 'AssistantCompleted',
-  data: { messageId: `a${n}`, projectId: PROJECT, content, status: 'success', completedAt: LATER, metadata: {} },
+  data: {
+    messageId: `a${n}`,
+    projectId: PROJECT,
+    content,
+    status: 'success',
+    completedAt: LATER,
+    metadata: {},
+  },
 });
 
 const complete = (n: number, content = `answer ${n}`): ConversationCommand => ({

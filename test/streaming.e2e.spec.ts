@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from './support/database.js';
 import { projectId, request } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';
-import { openSse, type SseConnection } from './support/sse.js';
 
 let service: RunningService;
-const opened: SseConnection[] = [];
 
 beforeAll(async () => {
   const databaseUrl = await createTestDatabase('streaming');
   service = await startService({ DATABASE_URL: databaseUrl, LIVE_STREAMS_PER_CLIENT: '1000' });
 });
-afterEach(() => opened.splice(0).forEach((connection) => connection.close()));
 afterAll(async () => service?.stop());
 
 const post = (path: string, body: unknown) => request(service.baseUrl, 'POST', path, body);
