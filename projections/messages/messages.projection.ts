@@ -11,6 +11,7 @@ import {
   type Activity,
   createActivityTable,
   forgetActivity,
+  upgradeActivityTable,
   noteActivity,
   recordActivity,
 } from './project-activity.js';
@@ -56,6 +57,14 @@ export const messagesProjection: Projection = {
     CREATE VIEW rm_messages AS SELECT * FROM rm_messages_g${g};
     CREATE VIEW rm_projects AS SELECT * FROM rm_projects_g${g};
     CREATE VIEW rm_project_activity AS SELECT * FROM rm_project_activity_g${g};`,
+
+  upgradeTables: (g) => `
+    ALTER TABLE rm_messages_g${g} ADD COLUMN IF NOT EXISTS metadata jsonb NOT NULL DEFAULT '{}';
+    ALTER TABLE rm_projects_g${g}
+      ADD COLUMN IF NOT EXISTS message_count bigint NOT NULL DEFAULT 0,
+      ADD COLUMN IF NOT EXISTS created_at timestamptz,
+      ADD COLUMN IF NOT EXISTS last_message_at timestamptz;
+    ${upgradeActivityTable(g)}`,
 
   dropTables: (g) =>
     `DROP TABLE IF EXISTS rm_messages_g${g}, rm_projects_g${g}, rm_project_activity_g${g};

@@ -28,6 +28,28 @@ export function createActivityTable(g: number): string {
       WHERE superseded_by IS NOT NULL;`;
 }
 
+/**
+ * A generation of version 1 has no activity yet: its projects are given a place each (in no
+ * particular order: version 1 kept no times) and their counts, until the rebuild replaces them.
+ */
+export function upgradeActivityTable(g: number): string {
+  return `
+    DO $$ BEGIN
+      IF to_regclass('rm_project_activity_g${g}') IS NULL THEN
+        ${createActivityTable(g)}
+        UPDATE rm_projects_g${g} p
+           SET message_count = m.n, created_at = m.first_at, last_message_at = m.last_at
+          FROM (SELECT project_id, count(*) AS n, min(created_at) AS first_at,
+                       max(coalesce(updated_at, created_at)) AS last_at
+                  FROM rm_messages_g${g} GROUP BY project_id) m
+         WHERE p.project_id = m.project_id;
+        INSERT INTO rm_project_activity_g${g} (seq, project_id)
+        SELECT nextval('rm_project_activity_g${g}_seq'), project_id
+          FROM rm_projects_g${g} ORDER BY last_message_at NULLS FIRST;
+      END IF;
+    END $$;`;
+}
+
 /** How long a replaced row is kept: the life of a listing's cursor. */
 export const ACTIVITY_RETENTION_SECONDS = 3600;
 
