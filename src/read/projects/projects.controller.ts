@@ -3,7 +3,7 @@ import { ApiQuery } from '@nestjs/swagger';
 import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyRequest } from 'fastify';
 import { principalOf } from '../../auth/principal.js';
-import { ApiAnswer, ApiProblems, ApiV1 } from '../../http/openapi.decorators.js';
+import { ApiAnswer, ApiPageLimit, ApiProblems, ApiV1 } from '../../http/openapi.decorators.js';
 import { integerParam } from '../../http/query-params.js';
 import { ListProjects } from './list-projects.query.js';
 import { decodeCursor, encodeCursor } from './projects-cursor.js';
@@ -16,11 +16,7 @@ export class ProjectsController {
 
   /** The route names no project: what the caller may see is its token's `projects` claim. */
   @Get()
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-  })
+  @ApiPageLimit()
   @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' }, description: 'A `nextCursor`' })
   @ApiAnswer(200, ProjectPageSchema, 'The conversations the caller may see, most recently active first')
   @ApiProblems(400, 503)
