@@ -90,7 +90,8 @@ export function legacySequenceDamage(rows: readonly LegacyMessage[]) {
 }
 
 function eventsOf(row: LegacyMessage, lastUser: string | null): ConversationEvent[] {
-  const base = { messageId: row.id, projectId: row.projectId, createdBy: row.createdBy };
+  // Legacy rows had no message metadata (their extra columns travel under `legacy`).
+  const base = { messageId: row.id, projectId: row.projectId, createdBy: row.createdBy, metadata: {} };
   const createdAt = row.createdAt.toISOString();
   if (row.role === 'user') {
     return [
@@ -125,6 +126,7 @@ function eventsOf(row: LegacyMessage, lastUser: string | null): ConversationEven
         content: row.content,
         status: row.status as CompletionStatus,
         completedAt,
+        metadata: {},
       },
     },
   ];

@@ -15,6 +15,12 @@ export interface Projection {
   activate(generation: number): string;
   dropTables(generation: number): string;
   /**
+   * Additive DDL that lets a generation built by an older version take this version's `apply` and
+   * queries until the rebuild that the version change triggers replaces it. Idempotent; run before
+   * the views are pointed at the generation again.
+   */
+  upgradeTables?(generation: number, fromVersion: number): string;
+  /**
    * Applies events in log order inside the caller's transaction. Applying an event twice
    * changes nothing. Throws PoisonEventError for an event it cannot apply.
    */

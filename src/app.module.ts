@@ -11,6 +11,7 @@ import { CommandRateLimitModule } from './limits/command-rate-limit.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { LiveModule } from './read/live/live.module.js';
 import { MessagesModule } from './read/messages/messages.module.js';
+import { ProjectsModule } from './read/projects/projects.module.js';
 import { ProjectionsAdminModule } from './read/projections-admin/projections-admin.module.js';
 
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
         ConversationModule,
         ProjectionsModule,
         MessagesModule,
+        ProjectsModule,
         LiveModule,
         ProjectionsAdminModule,
         HealthModule,

@@ -46,6 +46,7 @@ describe('POST /v1/projects/{projectId}/messages', () => {
       updatedAt: null,
       createdBy: null,
       revision: 0,
+      metadata: {},
     });
   });
 
@@ -278,7 +279,7 @@ describe('assistant messages', () => {
     const { body } = await post(`/v1/projects/${p}/assistant-messages`, {});
     const path = `/v1/projects/${p}/assistant-messages/${body.id}/complete`;
     expectProblem(await post(path, { content: 'x', status: 'done' }), 400);
-    expectProblem(await post(path, {}), 400);
+    expectProblem(await post(path, { content: 7 }), 400);
   });
 });
 
@@ -420,7 +421,7 @@ describe('GET /v1/projects/{projectId}/events', () => {
         correlationId: requestIds[1],
         causationId: expect.any(String),
         userId: null,
-        schemaVersion: 1,
+        schemaVersion: 2,
       },
       createdAt: expect.any(String),
       position: expect.any(String),

@@ -38,6 +38,7 @@ function post(projectId: string, messageId: string, content: string) {
       projectId,
       messageId,
       content,
+      metadata: {},
       imageUrls: [],
       createdBy: null,
       now: new Date().toISOString(),

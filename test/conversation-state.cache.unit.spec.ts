@@ -10,6 +10,7 @@ const userMessaged = (messageId: string, content: string): UserMessaged => ({
     imageUrls: [],
     createdBy: null,
     createdAt: '2026-11-26T10:00:00.000Z',
+    metadata: {},
   },
 });
 

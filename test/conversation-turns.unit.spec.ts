@@ -14,8 +14,8 @@ const LATER = '2026-11-26T10:01:00.000Z';
 const turn = (n: number, user = `question ${n}`, assistant = '…'): ConversationCommand => ({
   type: 'StartTurn',
   projectId: PROJECT,
-  user: { messageId: `u${n}`, content: user, imageUrls: [] },
-  assistant: { messageId: `a${n}`, content: assistant },
+  user: { messageId: `u${n}`, content: user, imageUrls: [], metadata: {} },
+  assistant: { messageId: `a${n}`, content: assistant, metadata: {} },
   createdBy: null,
   now: AT,
 });
@@ -30,6 +30,7 @@ const turnEvents = (n: number, user = `question ${n}`, assistant = '…'): Conve
       imageUrls: [],
       createdBy: null,
       createdAt: AT,
+      metadata: {},
     },
   },
   {
@@ -41,13 +42,21 @@ const turnEvents = (n: number, user = `question ${n}`, assistant = '…'): Conve
       replyTo: `u${n}`,
       createdBy: null,
       createdAt: AT,
+      metadata: {},
     },
   },
 ];
 
 const completed = (n: number, content = `answer ${n}`): ConversationEvent => ({
   type: 'AssistantCompleted',
-  data: { messageId: `a${n}`, projectId: PROJECT, content, status: 'success', completedAt: LATER },
+  data: {
+    messageId: `a${n}`,
+    projectId: PROJECT,
+    content,
+    status: 'success',
+    completedAt: LATER,
+    metadata: {},
+  },
 });
 
 const complete = (n: number, content = `answer ${n}`): ConversationCommand => ({
@@ -56,6 +65,7 @@ const complete = (n: number, content = `answer ${n}`): ConversationCommand => ({
   messageId: `a${n}`,
   content,
   status: 'success',
+  metadata: {},
   now: LATER,
 });
 
@@ -93,6 +103,7 @@ describe('a conversation over several turns', () => {
         messageId: 'a9',
         content: '…',
         replyTo: 'a1',
+        metadata: {},
         createdBy: null,
         now: AT,
       })

@@ -40,8 +40,32 @@ function recorded(type: string, data: unknown, schemaVersion = 1): RecordedEvent
   };
 }
 
-it.each(Object.entries(DATA))('passes a well-formed %s through as it is', (type, data) => {
-  expect(upcast(recorded(type, data))).toEqual({ type, data });
+it.each(Object.entries(DATA))('reads a version 1 %s as having no metadata', (type, data) => {
+  expect(upcast(recorded(type, data))).toEqual({ type, data: { ...data, metadata: {} } });
+});
+
+it.each(Object.entries(DATA))('passes a well-formed version 2 %s through as it is', (type, data) => {
+  const current = { ...data, metadata: { model: 'm-1' } };
+  expect(upcast(recorded(type, current, 2))).toEqual({ type, data: current });
+});
+
+it('passes a streamed piece through, and refuses one without a whole offset', () => {
+  const data = { messageId: 'm2', projectId: 'p', offset: 4, delta: 'more' };
+  expect(upcast(recorded('AssistantDeltaAppended', data, 2))).toEqual({
+    type: 'AssistantDeltaAppended',
+    data,
+  });
+  for (const offset of [-1, 1.5, '4'])
+    expect(() => upcast(recorded('AssistantDeltaAppended', { ...data, offset }, 2))).toThrow(
+      /data.offset is not a integer/,
+    );
+});
+
+it('refuses a version 2 event without metadata, or with metadata that is not an object', () => {
+  for (const metadata of [undefined, null, ['a']])
+    expect(() => upcast(recorded('UserMessaged', { ...DATA.UserMessaged, metadata }, 2))).toThrow(
+      /data.metadata is not a object/,
+    );
 });
 
 it('reads an event without a schema version as version 1', () => {
@@ -51,7 +75,7 @@ it('reads an event without a schema version as version 1', () => {
 
 it.each([
   ['an unknown type', recorded('MessageDeleted', DATA.UserMessaged), /unknown event type MessageDeleted/],
-  ['a newer schema version', recorded('UserMessaged', DATA.UserMessaged, 2), /schema version 2 is newer/],
+  ['a newer schema version', recorded('UserMessaged', DATA.UserMessaged, 3), /schema version 3 is newer/],
   ['data that is not an object', recorded('UserMessaged', 'hello'), /data is not an object/],
   ['null data', recorded('UserMessaged', null), /data is not an object/],
   [
@@ -81,5 +105,5 @@ it.each([
 
 it('accepts null where the field allows it', () => {
   const data = { ...DATA.AssistantReserved, replyTo: null, createdBy: null };
-  expect(upcast(recorded('AssistantReserved', data)).data).toEqual(data);
+  expect(upcast(recorded('AssistantReserved', data)).data).toEqual({ ...data, metadata: {} });
 });

@@ -56,6 +56,7 @@ function row(n: number, createdAt: string): Row {
     projectId: `project-${n % PROJECTS}`,
     sequence,
     role: 'user',
+    metadata: {},
     kind: 'message',
     status: 'success',
     content: `bulk message ${n}`,

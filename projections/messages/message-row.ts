@@ -14,10 +14,11 @@ export interface MessageRow {
   updated_at: string | Date | null;
   created_by: string | null;
   revision: string | number;
+  metadata: Record<string, unknown>;
 }
 
 export const MESSAGE_COLUMNS =
-  'project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision';
+  'project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision, metadata';
 
 export function toMessage(row: MessageRow): Message {
   return {
@@ -34,5 +35,6 @@ export function toMessage(row: MessageRow): Message {
     updatedAt: row.updated_at === null ? null : new Date(row.updated_at).toISOString(),
     createdBy: row.created_by,
     revision: Number(row.revision),
+    metadata: row.metadata,
   };
 }

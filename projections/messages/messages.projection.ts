@@ -7,6 +7,14 @@ import { applyToMessage, type Message } from '../../src/conversation/message.js'
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { erasedAmong } from '../../src/erasure/tombstones.js';
 import { type AppliedChanges, PoisonEventError, type Projection } from '../projection.js';
+import {
+  type Activity,
+  createActivityTable,
+  forgetActivity,
+  upgradeActivityTable,
+  noteActivity,
+  recordActivity,
+} from './project-activity.js';
 
 /**
  * The ordered messages of every conversation (`rm_messages`) and the stream revision each
@@ -14,6 +22,8 @@ import { type AppliedChanges, PoisonEventError, type Projection } from '../proje
  */
 export const messagesProjection: Projection = {
   name: 'messages',
+  // 2: message kinds (imported history), message metadata, streamed deltas, and the projects list
+  // (counts, activity).
   version: 2,
 
   createTables: (g) => `
@@ -31,17 +41,38 @@ export const messagesProjection: Projection = {
       updated_at timestamptz,
       created_by text,
       revision bigint NOT NULL,
+      metadata jsonb NOT NULL DEFAULT '{}',
       PRIMARY KEY (project_id, sequence)
     );
     CREATE UNIQUE INDEX rm_messages_g${g}_id ON rm_messages_g${g} (project_id, id);
-    CREATE TABLE rm_projects_g${g} (project_id text PRIMARY KEY, revision bigint NOT NULL);`,
+    CREATE TABLE rm_projects_g${g} (
+      project_id text PRIMARY KEY,
+      revision bigint NOT NULL,
+      message_count bigint NOT NULL DEFAULT 0,
+      created_at timestamptz,
+      last_message_at timestamptz
+    );
+    ${createActivityTable(g)}`,
 
   activate: (g) => `
-    DROP VIEW IF EXISTS rm_messages, rm_projects;
+    DROP VIEW IF EXISTS rm_messages, rm_projects, rm_project_activity;
     CREATE VIEW rm_messages AS SELECT * FROM rm_messages_g${g};
-    CREATE VIEW rm_projects AS SELECT * FROM rm_projects_g${g};`,
+    CREATE VIEW rm_projects AS SELECT * FROM rm_projects_g${g};
+    CREATE VIEW rm_project_activity AS SELECT * FROM rm_project_activity_g${g};`,
 
-  dropTables: (g) => `DROP TABLE IF EXISTS rm_messages_g${g}, rm_projects_g${g}`,
+  upgradeTables: (g) => `
+    ALTER TABLE rm_messages_g${g}
+      ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'message',
+      ADD COLUMN IF NOT EXISTS metadata jsonb NOT NULL DEFAULT '{}';
+    ALTER TABLE rm_projects_g${g}
+      ADD COLUMN IF NOT EXISTS message_count bigint NOT NULL DEFAULT 0,
+      ADD COLUMN IF NOT EXISTS created_at timestamptz,
+      ADD COLUMN IF NOT EXISTS last_message_at timestamptz;
+    ${upgradeActivityTable(g)}`,
+
+  dropTables: (g) =>
+    `DROP TABLE IF EXISTS rm_messages_g${g}, rm_projects_g${g}, rm_project_activity_g${g};
+     DROP SEQUENCE IF EXISTS rm_project_activity_g${g}_seq`,
 
   async apply(client, events, g): Promise<AppliedChanges> {
     const inLog = events.flatMap((recorded) => {
@@ -59,6 +90,8 @@ export const messagesProjection: Projection = {
     const revisions = await projectedRevisions(client, g, projects);
     const created = new Map<string, Message>();
     const completed = new Map<string, Completion>();
+    const streamed = new Map<string, Streamed>();
+    const activity = new Map<string, Activity>();
     const appliedHere = new Set<string>();
 
     const skipped: Skipped[] = [];
@@ -75,20 +108,34 @@ export const messagesProjection: Projection = {
       appliedHere.add(projectId);
       const event = parse(recorded, projectId);
       const key = `${projectId}/${event.data.messageId}`;
-      if (event.type === 'AssistantCompleted') {
-        const pending = created.get(key);
-        if (pending) created.set(key, applyToMessage(pending, event, revision));
-        else completed.set(key, { ...event.data, recorded, revision });
+      const pending = created.get(key);
+      if (pending) {
+        created.set(key, applyToMessage(pending, event, revision));
+      } else if (event.type === 'AssistantCompleted') {
+        // The completion's content replaces whatever was streamed before it.
+        streamed.delete(key);
+        completed.set(key, { ...event.data, recorded, revision });
+      } else if (event.type === 'AssistantDeltaAppended') {
+        const before = streamed.get(key);
+        streamed.set(key, {
+          ...event.data,
+          delta: (before?.delta ?? '') + event.data.delta,
+          recorded,
+          revision,
+        });
       } else {
         created.set(key, applyToMessage(undefined, event, revision));
       }
+      noteActivity(activity, projectId, event);
       revisions.set(projectId, revision);
     }
 
     await checkReflected(client, g, skipped);
     await insertMessages(client, g, [...created.values()]);
+    await appendDeltas(client, g, [...streamed.values()]);
     await completeMessages(client, g, [...completed.values()]);
-    await saveRevisions(client, g, projects, revisions);
+    await saveRevisions(client, g, projects, revisions, activity);
+    await recordActivity(client, g, [...activity.keys()]);
     return { revisions: new Map(projects.map((p) => [p, revisions.get(p) ?? -1])) };
   },
 
@@ -103,7 +150,12 @@ export const messagesProjection: Projection = {
       [projectId],
     );
     const removed = await client.query(`DELETE FROM rm_messages_g${g} WHERE project_id = $1`, [projectId]);
-    await client.query(`UPDATE rm_projects_g${g} SET revision = -1 WHERE project_id = $1`, [projectId]);
+    await client.query(
+      `UPDATE rm_projects_g${g} SET revision = -1, message_count = 0, created_at = NULL, last_message_at = NULL
+        WHERE project_id = $1`,
+      [projectId],
+    );
+    await forgetActivity(client, g, projectId);
     return removed.rowCount ?? 0;
   },
 
@@ -113,6 +165,7 @@ export const messagesProjection: Projection = {
     await holdProjectAlone(client, g, projectId);
     const messages = await client.query(`DELETE FROM rm_messages_g${g} WHERE project_id = $1`, [projectId]);
     const project = await client.query(`DELETE FROM rm_projects_g${g} WHERE project_id = $1`, [projectId]);
+    await forgetActivity(client, g, projectId);
     return (messages.rowCount ?? 0) + (project.rowCount ?? 0);
   },
 };
@@ -136,6 +189,16 @@ interface Completion {
   content: string;
   status: string;
   completedAt: string;
+  metadata: Record<string, unknown>;
+  revision: number;
+}
+
+/** The deltas a batch appends to one message it did not create: one string, appended once. */
+interface Streamed {
+  recorded: RecordedEvent;
+  projectId: string;
+  messageId: string;
+  delta: string;
   revision: number;
 }
 
@@ -175,7 +238,7 @@ async function checkReflected(client: pg.ClientBase, g: number, skipped: Skipped
     [
       skipped.map((s) => s.projectId),
       skipped.map((s) => s.event.data.messageId),
-      skipped.map((s) => s.event.type !== 'AssistantCompleted'),
+      skipped.map((s) => s.event.type === 'UserMessaged' || s.event.type === 'AssistantReserved'),
       skipped.map((s) => s.revision),
     ],
   );
@@ -234,12 +297,13 @@ export async function insertMessages(client: pg.ClientBase, g: number, messages:
   if (messages.length === 0) return;
   await client.query(
     `INSERT INTO rm_messages_g${g}
-       (project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision)
-     SELECT m."projectId", m.sequence, m.id, m.role, m.kind, m.status, m.content, m."imageUrls", m."replyTo", m."createdAt",
-            m."updatedAt", m."createdBy", m.revision
+       (project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at,
+        created_by, revision, metadata)
+     SELECT m."projectId", m.sequence, m.id, m.role, m.kind, m.status, m.content, m."imageUrls", m."replyTo",
+            m."createdAt", m."updatedAt", m."createdBy", m.revision, m.metadata
        FROM jsonb_to_recordset($1::jsonb) AS m("projectId" text, sequence bigint, id uuid, role text, kind text, status text,
             content text, "imageUrls" jsonb, "replyTo" uuid, "createdAt" timestamptz, "updatedAt" timestamptz,
-            "createdBy" text, revision bigint)`,
+            "createdBy" text, revision bigint, metadata jsonb)`,
     [JSON.stringify(messages)],
   );
 }
@@ -249,9 +313,10 @@ async function completeMessages(client: pg.ClientBase, g: number, completions: C
   if (completions.length === 0) return;
   const { rows } = await client.query<{ project_id: string; id: string }>(
     `UPDATE rm_messages_g${g} m
-        SET status = u.status, content = u.content, updated_at = u.completed_at, revision = u.revision
-       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
-            AS u(project_id, id, status, content, completed_at, revision)
+        SET status = u.status, content = u.content, updated_at = u.completed_at, revision = u.revision,
+            metadata = m.metadata || u.metadata
+       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[], $7::jsonb[])
+            AS u(project_id, id, status, content, completed_at, revision, metadata)
       WHERE m.project_id = u.project_id AND m.id = u.id AND m.role = 'assistant'
       RETURNING m.project_id, m.id`,
     [
@@ -261,6 +326,7 @@ async function completeMessages(client: pg.ClientBase, g: number, completions: C
       completions.map((c) => c.content),
       completions.map((c) => c.completedAt),
       completions.map((c) => c.revision),
+      completions.map((c) => JSON.stringify(c.metadata)),
     ],
   );
   const found = new Set(rows.map((row) => `${row.project_id}/${row.id}`));
@@ -277,13 +343,50 @@ async function saveRevisions(
   g: number,
   projects: string[],
   revisions: Map<string, number>,
+  activity: Map<string, Activity>,
 ): Promise<void> {
   const changed = projects.filter((p) => revisions.has(p));
   if (changed.length === 0) return;
+  const active = changed.map((p) => activity.get(p));
   await client.query(
-    `INSERT INTO rm_projects_g${g} (project_id, revision)
-     SELECT * FROM unnest($1::text[], $2::bigint[])
-     ON CONFLICT (project_id) DO UPDATE SET revision = GREATEST(rm_projects_g${g}.revision, excluded.revision)`,
-    [changed, changed.map((p) => revisions.get(p))],
+    `INSERT INTO rm_projects_g${g} AS p (project_id, revision, message_count, created_at, last_message_at)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::timestamptz[])
+     ON CONFLICT (project_id) DO UPDATE
+        SET revision = GREATEST(p.revision, excluded.revision),
+            message_count = p.message_count + excluded.message_count,
+            created_at = coalesce(p.created_at, excluded.created_at),
+            last_message_at = coalesce(excluded.last_message_at, p.last_message_at)`,
+    [
+      changed,
+      changed.map((p) => revisions.get(p)),
+      active.map((a) => a?.created ?? 0),
+      active.map((a) => a?.firstAt ?? null),
+      active.map((a) => a?.lastAt ?? null),
+    ],
   );
+}
+
+/**
+ * Deltas go onto the end of the stored content: a reply costs what its text costs, however many
+ * pieces it came in, since a batch joins a message's deltas into one append.
+ */
+async function appendDeltas(client: pg.ClientBase, g: number, streamed: Streamed[]): Promise<void> {
+  if (streamed.length === 0) return;
+  const { rows } = await client.query<{ project_id: string; id: string }>(
+    `UPDATE rm_messages_g${g} m
+        SET content = m.content || u.delta, revision = u.revision
+       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[]) AS u(project_id, id, delta, revision)
+      WHERE m.project_id = u.project_id AND m.id = u.id AND m.role = 'assistant' AND m.status = 'pending'
+      RETURNING m.project_id, m.id`,
+    [
+      streamed.map((s) => s.projectId),
+      streamed.map((s) => s.messageId),
+      streamed.map((s) => s.delta),
+      streamed.map((s) => s.revision),
+    ],
+  );
+  const found = new Set(rows.map((row) => `${row.project_id}/${row.id}`));
+  const missing = streamed.find((s) => !found.has(`${s.projectId}/${s.messageId.toLowerCase()}`));
+  if (missing)
+    throw new PoisonEventError(missing.recorded, 'streams to a message the read model does not hold pending');
 }

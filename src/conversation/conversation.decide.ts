@@ -3,16 +3,21 @@ import {
   AssistantMessageNotFoundError,
   CompletionConflictError,
   MessageIdConflictError,
+  ContentTooLongError,
+  NotStreamingError,
   ReplyToNotFoundError,
+  StaleOffsetError,
 } from './conversation.errors.js';
 import type {
   AssistantCompleted,
+  AssistantDeltaAppended,
   AssistantReserved,
   CompletionStatus,
   ConversationEvent,
+  MessageMetadata,
   UserMessaged,
 } from './conversation.events.js';
-import { assertNever, type Message } from './message.js';
+import { assertNever, MAX_CONTENT_LENGTH, type Message } from './message.js';
 
 /**
  * The conversation's commands and what each decides, pure: no I/O and no clock; time, ids and
@@ -26,6 +31,7 @@ export interface PostUserMessage {
   content: string;
   imageUrls: string[];
   createdBy: string | null;
+  metadata: MessageMetadata;
   now: string;
 }
 
@@ -36,6 +42,7 @@ export interface ReserveAssistantMessage {
   content: string;
   replyTo: string | null;
   createdBy: string | null;
+  metadata: MessageMetadata;
   now: string;
 }
 
@@ -43,22 +50,32 @@ export interface CompleteAssistantMessage {
   type: 'CompleteAssistantMessage';
   projectId: string;
   messageId: string;
-  content: string;
+  /** Omitted: the content streamed so far stands. */
+  content: string | undefined;
   status: CompletionStatus;
+  metadata: MessageMetadata;
   now: string;
+}
+
+export interface StreamAssistantDelta {
+  type: 'StreamAssistantDelta';
+  projectId: string;
+  messageId: string;
+  offset: number;
+  delta: string;
 }
 
 export interface StartTurn {
   type: 'StartTurn';
   projectId: string;
-  user: { messageId: string; content: string; imageUrls: string[] };
-  assistant: { messageId: string; content: string };
+  user: { messageId: string; content: string; imageUrls: string[]; metadata: MessageMetadata };
+  assistant: { messageId: string; content: string; metadata: MessageMetadata };
   createdBy: string | null;
   now: string;
 }
 
 export type ConversationCommand =
-  PostUserMessage | ReserveAssistantMessage | CompleteAssistantMessage | StartTurn;
+  PostUserMessage | ReserveAssistantMessage | CompleteAssistantMessage | StreamAssistantDelta | StartTurn;
 
 export function decide(command: ConversationCommand, state: ConversationState): ConversationEvent[] {
   switch (command.type) {
@@ -68,6 +85,8 @@ export function decide(command: ConversationCommand, state: ConversationState): 
       return reserveAssistantMessage(command, state);
     case 'CompleteAssistantMessage':
       return completeAssistantMessage(command, state);
+    case 'StreamAssistantDelta':
+      return streamAssistantDelta(command, state);
     case 'StartTurn':
       return startTurn(command, state);
     default:
@@ -76,20 +95,20 @@ export function decide(command: ConversationCommand, state: ConversationState): 
 }
 
 function postUserMessage(command: PostUserMessage, state: ConversationState): ConversationEvent[] {
-  const { projectId, messageId, content, imageUrls, createdBy, now } = command;
+  const { projectId, messageId, content, imageUrls, createdBy, metadata, now } = command;
   const existing = state.messages.get(messageId);
   if (existing) {
     if (isSameUserMessage(existing.message, command)) return [];
     throw new MessageIdConflictError(messageId);
   }
-  return [userMessaged({ messageId, projectId, content, imageUrls, createdBy, createdAt: now })];
+  return [userMessaged({ messageId, projectId, content, imageUrls, createdBy, createdAt: now, metadata })];
 }
 
 function reserveAssistantMessage(
   command: ReserveAssistantMessage,
   state: ConversationState,
 ): ConversationEvent[] {
-  const { projectId, messageId, content, replyTo, createdBy, now } = command;
+  const { projectId, messageId, content, replyTo, createdBy, metadata, now } = command;
   const existing = state.messages.get(messageId);
   if (existing) {
     if (isSameReservation(existing, content, replyTo)) return [];
@@ -98,21 +117,49 @@ function reserveAssistantMessage(
   if (replyTo !== null && state.messages.get(replyTo)?.message.role !== 'user') {
     throw new ReplyToNotFoundError(replyTo);
   }
-  return [assistantReserved({ messageId, projectId, content, replyTo, createdBy, createdAt: now })];
+  return [assistantReserved({ messageId, projectId, content, replyTo, createdBy, createdAt: now, metadata })];
 }
 
 function completeAssistantMessage(
   command: CompleteAssistantMessage,
   state: ConversationState,
 ): ConversationEvent[] {
-  const { projectId, messageId, content, status, now } = command;
+  const { projectId, messageId, status, metadata, now } = command;
   const existing = state.messages.get(messageId)?.message;
   if (!existing || existing.role !== 'assistant') throw new AssistantMessageNotFoundError(messageId);
+  // The completed content is always stored whole, so the event stands on its own.
+  const content = command.content ?? existing.content;
   if (existing.status !== 'pending') {
-    if (existing.status === status && existing.content === content) return [];
+    const isRetry =
+      existing.status === status && existing.content === content && includes(existing.metadata, metadata);
+    if (isRetry) return [];
     throw new CompletionConflictError(messageId);
   }
-  return [assistantCompleted({ messageId, projectId, content, status, completedAt: now })];
+  return [assistantCompleted({ messageId, projectId, content, status, completedAt: now, metadata })];
+}
+
+/**
+ * The offset is what makes a delta safe to send again: a delta that ends where the content ends,
+ * at the offset it names, was appended already.
+ */
+function streamAssistantDelta(command: StreamAssistantDelta, state: ConversationState): ConversationEvent[] {
+  const { projectId, messageId, offset, delta } = command;
+  const existing = state.messages.get(messageId)?.message;
+  if (!existing || existing.role !== 'assistant') throw new AssistantMessageNotFoundError(messageId);
+  if (existing.status !== 'pending') throw new NotStreamingError(messageId);
+  const { content } = existing;
+  if (offset === content.length) {
+    if (content.length + delta.length > MAX_CONTENT_LENGTH) throw new ContentTooLongError(messageId);
+    return [assistantDeltaAppended({ messageId, projectId, offset, delta })];
+  }
+  const isRetry = offset + delta.length === content.length && content.endsWith(delta);
+  if (isRetry) return [];
+  throw new StaleOffsetError(messageId, content.length);
+}
+
+/** Whether every key of `part` is in `whole` with the same value (a completion's retry). */
+function includes(whole: MessageMetadata, part: MessageMetadata): boolean {
+  return Object.entries(part).every(([key, value]) => JSON.stringify(whole[key]) === JSON.stringify(value));
 }
 
 function startTurn(command: StartTurn, state: ConversationState): ConversationEvent[] {
@@ -143,6 +190,7 @@ function startTurn(command: StartTurn, state: ConversationState): ConversationEv
       imageUrls: user.imageUrls,
       createdBy,
       createdAt: now,
+      metadata: user.metadata,
     }),
     assistantReserved({
       messageId: assistant.messageId,
@@ -151,6 +199,7 @@ function startTurn(command: StartTurn, state: ConversationState): ConversationEv
       replyTo: user.messageId,
       createdBy,
       createdAt: now,
+      metadata: assistant.metadata,
     }),
   ];
 }
@@ -182,4 +231,8 @@ function assistantReserved(data: AssistantReserved['data']): AssistantReserved {
 
 function assistantCompleted(data: AssistantCompleted['data']): AssistantCompleted {
   return { type: 'AssistantCompleted', data };
+}
+
+function assistantDeltaAppended(data: AssistantDeltaAppended['data']): AssistantDeltaAppended {
+  return { type: 'AssistantDeltaAppended', data };
 }

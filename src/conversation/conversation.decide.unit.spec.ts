@@ -1,5 +1,6 @@
 import type {
   AssistantCompleted,
+  AssistantDeltaAppended,
   AssistantReserved,
   ConversationEvent,
   UserMessaged,
@@ -12,12 +13,15 @@ import {
   type PostUserMessage,
   type ReserveAssistantMessage,
   type StartTurn,
+  type StreamAssistantDelta,
 } from './conversation.decide.js';
 import {
   AssistantMessageNotFoundError,
   CompletionConflictError,
   MessageIdConflictError,
+  NotStreamingError,
   ReplyToNotFoundError,
+  StaleOffsetError,
 } from './conversation.errors.js';
 
 const PROJECT = 'p-42';
@@ -30,10 +34,21 @@ const T1 = '2026-11-26T10:00:00.123Z';
 const T2 = '2026-11-26T10:00:05.000Z';
 const T3 = '2026-11-26T11:00:00.000Z';
 
-const user = { messageId: USER, content: 'Make the intro shorter', imageUrls: [IMAGE, IMAGE_2] };
-const reply = { messageId: ASSISTANT, content: 'Generating code' };
+const user = {
+  messageId: USER,
+  content: 'Make the intro shorter',
+  imageUrls: [IMAGE, IMAGE_2],
+  metadata: {},
+};
+const reply = { messageId: ASSISTANT, content: 'Generating code', metadata: {} };
 const issued = { projectId: PROJECT, createdBy: 'user-17' };
-const completion = { projectId: PROJECT, messageId: ASSISTANT, content: 'Done', status: 'success' } as const;
+const completion = {
+  projectId: PROJECT,
+  messageId: ASSISTANT,
+  content: 'Done',
+  status: 'success',
+  metadata: {},
+} as const;
 
 const userMessaged = (data: Partial<UserMessaged['data']> = {}): UserMessaged => ({
   type: 'UserMessaged',
@@ -182,6 +197,49 @@ describe('CompleteAssistantMessage', () => {
   );
 });
 
+const deltaAppended = (offset: number, delta: string): AssistantDeltaAppended => ({
+  type: 'AssistantDeltaAppended',
+  data: { messageId: ASSISTANT, projectId: PROJECT, offset, delta },
+});
+const streamDelta = (offset: number, delta: string): StreamAssistantDelta => ({
+  type: 'StreamAssistantDelta',
+  projectId: PROJECT,
+  messageId: ASSISTANT,
+  offset,
+  delta,
+});
+const PLACEHOLDER = reply.content.length;
+
+describe('StreamAssistantDelta', () => {
+  it('appends a piece at the end of the content', () =>
+    given(assistantReserved())
+      .when(streamDelta(PLACEHOLDER, '…'))
+      .then([deltaAppended(PLACEHOLDER, '…')]));
+
+  it('treats the last piece sent again at its offset as a retry', () =>
+    given(assistantReserved(), deltaAppended(PLACEHOLDER, 'ab'))
+      .when(streamDelta(PLACEHOLDER, 'ab'))
+      .then([]));
+
+  it.each([0, PLACEHOLDER + 1])('refuses offset %i with the current length', (offset) =>
+    given(assistantReserved(), deltaAppended(PLACEHOLDER, 'ab'))
+      .when(streamDelta(offset, 'zz'))
+      .thenThrows(StaleOffsetError, { currentLength: PLACEHOLDER + 2 }),
+  );
+
+  it('refuses a piece for a completed message, and for an unknown one', () => {
+    given(assistantReserved(), assistantCompleted())
+      .when(streamDelta(4, 'x'))
+      .thenThrows(NotStreamingError, { messageId: ASSISTANT });
+    given(userMessaged()).when(streamDelta(0, 'x')).thenThrows(AssistantMessageNotFoundError);
+  });
+
+  it('completes with the streamed content when the completion names none', () =>
+    given(assistantReserved(), deltaAppended(PLACEHOLDER, ' and more'))
+      .when(completeAssistant({ content: undefined }))
+      .then([assistantCompleted({ content: `${reply.content} and more` })]));
+});
+
 describe('StartTurn', () => {
   it('records the user message, then its reply', () =>
     given().when(startTurn()).then([userMessaged(), assistantReserved()]));
@@ -245,6 +303,7 @@ describe('evolve', () => {
       updatedAt: null,
       createdBy: 'user-17',
       revision: 0,
+      metadata: {},
     }));
 
   it('builds a pending assistant message at the revision of its event', () => {

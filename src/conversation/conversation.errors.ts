@@ -27,3 +27,27 @@ export class CompletionConflictError extends Error {
     super(`Assistant message ${messageId} was already completed with a different content or status`);
   }
 }
+
+export class NotStreamingError extends Error {
+  override readonly name = 'NotStreamingError';
+  constructor(readonly messageId: string) {
+    super(`Assistant message ${messageId} is completed: it takes no more deltas`);
+  }
+}
+
+export class StaleOffsetError extends Error {
+  override readonly name = 'StaleOffsetError';
+  constructor(
+    readonly messageId: string,
+    readonly currentLength: number,
+  ) {
+    super(`The content of assistant message ${messageId} is ${currentLength} long, not at the offset sent`);
+  }
+}
+
+export class ContentTooLongError extends Error {
+  override readonly name = 'ContentTooLongError';
+  constructor(readonly messageId: string) {
+    super(`The delta would make assistant message ${messageId} longer than 100,000 characters`);
+  }
+}

@@ -4,6 +4,8 @@ export type CompletionStatus = 'success' | 'error';
 
 /** `status` only on history imported from the legacy table; the API creates `message`s. */
 export type MessageKind = 'message' | 'status';
+/** What a client attaches to a message (model, token counts, tool calls): a JSON object. */
+export type MessageMetadata = Record<string, unknown>;
 
 export interface UserMessaged {
   type: 'UserMessaged';
@@ -16,6 +18,7 @@ export interface UserMessaged {
     createdAt: string;
     /** Absent means `message`. */
     kind?: MessageKind;
+    metadata: MessageMetadata;
   };
 }
 
@@ -32,6 +35,7 @@ export interface AssistantReserved {
     kind?: MessageKind;
     /** Only imported replies carry images; absent means none. */
     imageUrls?: string[];
+    metadata: MessageMetadata;
   };
 }
 
@@ -43,10 +47,24 @@ export interface AssistantCompleted {
     content: string;
     status: CompletionStatus;
     completedAt: string;
+    /** Merged over the reservation's metadata, key by key. */
+    metadata: MessageMetadata;
   };
 }
 
-export type ConversationEvent = UserMessaged | AssistantReserved | AssistantCompleted;
+/** The next piece of a reply being generated: `offset` is the content's length before it. */
+export interface AssistantDeltaAppended {
+  type: 'AssistantDeltaAppended';
+  data: {
+    messageId: string;
+    projectId: string;
+    offset: number;
+    delta: string;
+  };
+}
+
+export type ConversationEvent =
+  UserMessaged | AssistantReserved | AssistantCompleted | AssistantDeltaAppended;
 
 export type ConversationEventType = ConversationEvent['type'];
 
@@ -54,10 +72,14 @@ export const CONVERSATION_EVENT_TYPES: readonly ConversationEventType[] = [
   'UserMessaged',
   'AssistantReserved',
   'AssistantCompleted',
+  'AssistantDeltaAppended',
 ];
 
-/** Current shape of every event type; readers upcast older versions when one changes. */
-export const CURRENT_SCHEMA_VERSION = 1;
+/**
+ * Current shape of every event type; readers upcast older versions. Version 2 added `metadata` to
+ * the events that create or complete a message (version 1 events have none: `{}`).
+ */
+export const CURRENT_SCHEMA_VERSION = 2;
 
 export function isConversationEvent(event: { type: string }): event is ConversationEvent {
   return (CONVERSATION_EVENT_TYPES as readonly string[]).includes(event.type);

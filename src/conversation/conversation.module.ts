@@ -11,6 +11,8 @@ import { ReserveAssistantMessageController } from './reserve-assistant-message/r
 import { ReserveAssistantMessageHandler } from './reserve-assistant-message/reserve-assistant-message.handler.js';
 import { StartTurnController } from './start-turn/start-turn.controller.js';
 import { StartTurnHandler } from './start-turn/start-turn.handler.js';
+import { StreamAssistantDeltaController } from './stream-assistant-delta/stream-assistant-delta.controller.js';
+import { StreamAssistantDeltaHandler } from './stream-assistant-delta/stream-assistant-delta.handler.js';
 
 /** One folder per use case: its command (or query), handler, body and route. */
 @Module({
@@ -19,6 +21,7 @@ import { StartTurnHandler } from './start-turn/start-turn.handler.js';
     PostUserMessageController,
     ReserveAssistantMessageController,
     CompleteAssistantMessageController,
+    StreamAssistantDeltaController,
     StartTurnController,
     ReadConversationEventsController,
   ],
@@ -27,6 +30,7 @@ import { StartTurnHandler } from './start-turn/start-turn.handler.js';
     PostUserMessageHandler,
     ReserveAssistantMessageHandler,
     CompleteAssistantMessageHandler,
+    StreamAssistantDeltaHandler,
     StartTurnHandler,
     ReadConversationEventsHandler,
   ],

@@ -9,7 +9,8 @@ export class MalformedEventError extends Error {
   override readonly name = 'MalformedEventError';
 }
 
-type FieldType = 'string' | 'string?' | 'string[]' | 'string[] or absent' | 'kind or absent';
+type FieldType =
+  'string' | 'string?' | 'string[]' | 'string[] or absent' | 'kind or absent' | 'integer' | 'object';
 
 const REQUIRED: Record<ConversationEvent['type'], Record<string, FieldType>> = {
   UserMessaged: {
@@ -20,6 +21,7 @@ const REQUIRED: Record<ConversationEvent['type'], Record<string, FieldType>> = {
     createdBy: 'string?',
     createdAt: 'string',
     kind: 'kind or absent',
+    metadata: 'object',
   },
   AssistantReserved: {
     messageId: 'string',
@@ -30,6 +32,7 @@ const REQUIRED: Record<ConversationEvent['type'], Record<string, FieldType>> = {
     createdAt: 'string',
     kind: 'kind or absent',
     imageUrls: 'string[] or absent',
+    metadata: 'object',
   },
   AssistantCompleted: {
     messageId: 'string',
@@ -37,12 +40,22 @@ const REQUIRED: Record<ConversationEvent['type'], Record<string, FieldType>> = {
     content: 'string',
     status: 'string',
     completedAt: 'string',
+    metadata: 'object',
+  },
+  AssistantDeltaAppended: {
+    messageId: 'string',
+    projectId: 'string',
+    offset: 'integer',
+    delta: 'string',
   },
 };
 
+/** Events of schema version 1 predate message metadata: they carry none, which reads as `{}`. */
+const METADATA_SINCE = 2;
+
 /**
- * Turns a stored event into the current event shape, checking it on the way. Every type is at
- * schema version 1 so far; when one changes, its older versions are converted here only.
+ * Turns a stored event into the current event shape, checking it on the way. Older versions are
+ * converted here only: every other reader sees the current shape.
  */
 export function upcast(recorded: RecordedEvent): ConversationEvent {
   if (!isConversationEvent(recorded)) throw new MalformedEventError(`unknown event type ${recorded.type}`);
@@ -50,9 +63,11 @@ export function upcast(recorded: RecordedEvent): ConversationEvent {
   if (version > CURRENT_SCHEMA_VERSION) {
     throw new MalformedEventError(`schema version ${version} is newer than this service`);
   }
-  const data = recorded.data as Record<string, unknown> | null;
-  if (typeof data !== 'object' || data === null) throw new MalformedEventError('data is not an object');
-  for (const [field, type] of Object.entries(REQUIRED[recorded.type])) {
+  const stored = recorded.data as Record<string, unknown> | null;
+  if (typeof stored !== 'object' || stored === null) throw new MalformedEventError('data is not an object');
+  const required = REQUIRED[recorded.type];
+  const data = version < METADATA_SINCE && 'metadata' in required ? { ...stored, metadata: {} } : stored;
+  for (const [field, type] of Object.entries(required)) {
     if (!hasType(data[field], type)) throw new MalformedEventError(`data.${field} is not a ${type}`);
   }
   if (recorded.type === 'AssistantCompleted' && !['success', 'error'].includes(data.status as string)) {
@@ -73,5 +88,9 @@ function hasType(value: unknown, type: FieldType): boolean {
       return value === undefined || hasType(value, 'string[]');
     case 'kind or absent':
       return value === undefined || value === 'message' || value === 'status';
+    case 'integer':
+      return Number.isSafeInteger(value) && (value as number) >= 0;
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
   }
 }

@@ -29,4 +29,10 @@ export class MessageSchema implements Message {
   createdBy!: string | null;
   @ApiProperty({ type: 'integer', description: 'The revision of the last event that changed the message' })
   revision!: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'What the client attached on creation, with the completion’s merged over it; `{}` when none',
+  })
+  metadata!: Record<string, unknown>;
 }

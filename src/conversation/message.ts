@@ -1,10 +1,15 @@
 import type {
   AssistantCompleted,
+  AssistantDeltaAppended,
   AssistantReserved,
   ConversationEvent,
   MessageKind,
+  MessageMetadata,
   UserMessaged,
 } from './conversation.events.js';
+
+/** The most a message's content may hold (UTF-16 code units), streamed or not. */
+export const MAX_CONTENT_LENGTH = 100_000;
 
 /** The Message resource of the HTTP contract. */
 export interface Message {
@@ -21,6 +26,8 @@ export interface Message {
   updatedAt: string | null;
   createdBy: string | null;
   revision: number;
+  /** What the client attached: the creation's, with the completion's merged over it; `{}` when none. */
+  metadata: MessageMetadata;
 }
 
 /**
@@ -39,6 +46,8 @@ export function applyToMessage(
       return reservedMessage(event, revision);
     case 'AssistantCompleted':
       return completedMessage(previous, event, revision);
+    case 'AssistantDeltaAppended':
+      return streamedMessage(previous, event, revision);
     default:
       return assertNever(event);
   }
@@ -59,6 +68,7 @@ function userMessage({ data }: UserMessaged, revision: number): Message {
     updatedAt: null,
     createdBy: data.createdBy,
     revision,
+    metadata: data.metadata,
   };
 }
 
@@ -77,6 +87,7 @@ function reservedMessage({ data }: AssistantReserved, revision: number): Message
     updatedAt: null,
     createdBy: data.createdBy,
     revision,
+    metadata: data.metadata,
   };
 }
 
@@ -87,7 +98,29 @@ function completedMessage(
 ): Message {
   if (!previous)
     throw new Error(`AssistantCompleted at revision ${revision} for unknown message ${data.messageId}`);
-  return { ...previous, status: data.status, content: data.content, updatedAt: data.completedAt, revision };
+  return {
+    ...previous,
+    status: data.status,
+    content: data.content,
+    updatedAt: data.completedAt,
+    revision,
+    metadata: { ...previous.metadata, ...data.metadata },
+  };
+}
+
+/** A delta continues the content exactly where it ends; anything else means the log is corrupt. */
+function streamedMessage(
+  previous: Message | undefined,
+  { data }: AssistantDeltaAppended,
+  revision: number,
+): Message {
+  if (!previous)
+    throw new Error(`AssistantDeltaAppended at revision ${revision} for unknown message ${data.messageId}`);
+  if (previous.content.length !== data.offset)
+    throw new Error(
+      `AssistantDeltaAppended at revision ${revision} has offset ${data.offset}, the content's length is ${previous.content.length}`,
+    );
+  return { ...previous, content: previous.content + data.delta, revision };
 }
 
 export function assertNever(value: never): never {

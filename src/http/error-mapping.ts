@@ -3,8 +3,11 @@ import { Forbidden, KeysUnavailable, Unauthenticated } from '../auth/auth.errors
 import {
   AssistantMessageNotFoundError,
   CompletionConflictError,
+  ContentTooLongError,
   MessageIdConflictError,
+  NotStreamingError,
   ReplyToNotFoundError,
+  StaleOffsetError,
 } from '../conversation/conversation.errors.js';
 import {
   ConcurrencyExhaustedError,
@@ -45,6 +48,19 @@ const ERROR_ROWS: readonly ErrorRow<Error>[] = [
     extras: (error) => ({ errors: [{ field: 'replyTo', message: error.message }] }),
   }),
   row({ error: AssistantMessageNotFoundError, status: 404, kind: 'message-not-found' }),
+  row({ error: NotStreamingError, status: 409, kind: 'message-completed' }),
+  row({
+    error: StaleOffsetError,
+    status: 409,
+    kind: 'stale-offset',
+    extras: (error) => ({ currentLength: error.currentLength }),
+  }),
+  row({
+    error: ContentTooLongError,
+    status: 400,
+    kind: 'validation',
+    extras: (error) => ({ errors: [{ field: 'delta', message: error.message }] }),
+  }),
   row({ error: ProjectErasedError, status: 410, kind: 'project-erased' }),
   row({
     error: StreamErasedError,

@@ -151,3 +151,12 @@ export function ApiConditionalRead(type: Type, description: string): MethodDecor
     ApiProblems(400, 503),
   );
 }
+
+/** The `limit` of a paged list (history, projects): 1 to 200, 50 by default. */
+export function ApiPageLimit(): MethodDecorator {
+  return ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  });
+}

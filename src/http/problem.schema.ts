@@ -20,6 +20,11 @@ export class ProblemSchema implements ProblemBody {
   @ApiPropertyOptional({ type: 'integer', description: '412: the revision the stream is at' })
   currentRevision?: number;
   @ApiPropertyOptional({
+    type: 'integer',
+    description: '409 on a stream: the length of the content so far, the offset of the next delta',
+  })
+  currentLength?: number;
+  @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string', enum: ['ok', 'failed'] },
     description: 'Readiness (extension): the outcome of each check',

@@ -13,6 +13,8 @@ export interface ProblemBody {
   instance?: string;
   errors?: FieldError[];
   currentRevision?: number;
+  /** Extension of a stale streaming offset: the content's length, where the next delta goes. */
+  currentLength?: number;
   /** Extension of the readiness problem: the outcome of each check. */
   checks?: Record<string, 'ok' | 'failed'>;
   /** Extension of the readiness problem: each check's details as the health check reports them. */
@@ -23,6 +25,7 @@ export interface ProblemBody {
 export interface ProblemExtras {
   errors?: FieldError[];
   currentRevision?: number;
+  currentLength?: number;
   checks?: ProblemBody['checks'];
   details?: ProblemBody['details'];
   /** Sent as the Retry-After header, not in the body. */
@@ -84,6 +87,7 @@ export class Problem extends Error {
     if (instance !== undefined) body.instance = instance;
     if (this.extra.errors) body.errors = this.extra.errors;
     if (this.extra.currentRevision !== undefined) body.currentRevision = this.extra.currentRevision;
+    if (this.extra.currentLength !== undefined) body.currentLength = this.extra.currentLength;
     if (this.extra.checks) body.checks = this.extra.checks;
     if (this.extra.details) body.details = this.extra.details;
     return body;

@@ -9,7 +9,16 @@ export function postUserMessage(
   content: string,
   now = new Date().toISOString(),
 ): PostUserMessage {
-  return { type: 'PostUserMessage', projectId, messageId, content, imageUrls: [], createdBy: null, now };
+  return {
+    type: 'PostUserMessage',
+    projectId,
+    messageId,
+    content,
+    imageUrls: [],
+    createdBy: null,
+    metadata: {},
+    now,
+  };
 }
 
 /** A command's context: its own causation id, no request, no user. */

@@ -23,7 +23,7 @@ type Folded = { model: ExpectedModel; reached: 'checkpoint' | 'end' };
 /**
  * Folds the global log, up to and including the event at `checkpoint`, with the same functions
  * the projection uses (upcast, applyToMessage). Only assistant messages awaiting their
- * completion are kept whole (without their content, which the completion replaces).
+ * completion are kept whole, with the content streamed so far.
  *
  * The checkpoint's own event may have been erased (positions are opaque, so "past it" cannot be
  * compared): the fold then stops before the first event that follows the checkpoint, and when
@@ -93,20 +93,27 @@ function fold(model: ExpectedModel, pending: Map<string, Message>, recorded: Rec
   }
   model.projects.set(projectId, revision);
   const id = `${projectId}/${event.data.messageId.toLowerCase()}`;
-  if (event.type === 'AssistantCompleted') {
+  if (event.type === 'AssistantCompleted' || event.type === 'AssistantDeltaAppended') {
     const reserved = pending.get(id);
     if (!reserved) {
-      model.problems.push(`${where}: completes ${event.data.messageId}, which awaits no completion`);
+      model.problems.push(`${where}: changes ${event.data.messageId}, which awaits no completion`);
       return;
     }
-    pending.delete(id);
-    const completed = applyToMessage(reserved, event, revision);
-    model.messages.set(projectId, completed.sequence, messageDigest(completed));
+    let changed: Message;
+    try {
+      changed = applyToMessage(reserved, event, revision);
+    } catch (error) {
+      model.problems.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    if (event.type === 'AssistantCompleted') pending.delete(id);
+    else pending.set(id, changed);
+    model.messages.set(projectId, changed.sequence, messageDigest(changed));
     return;
   }
   const message = applyToMessage(undefined, event, revision);
   model.messages.set(projectId, message.sequence, messageDigest(message));
-  if (message.role === 'assistant') pending.set(id, { ...message, content: '' });
+  if (message.role === 'assistant') pending.set(id, message);
 }
 
 /**
@@ -129,7 +136,7 @@ export async function expectedMessage(
       const event = upcast(recorded);
       if (!message) message = applyToMessage(undefined, event, Number(recorded.revision));
       else if (
-        event.type === 'AssistantCompleted' &&
+        (event.type === 'AssistantCompleted' || event.type === 'AssistantDeltaAppended') &&
         event.data.messageId.toLowerCase() === message.id.toLowerCase()
       )
         message = applyToMessage(message, event, Number(recorded.revision));

@@ -14,6 +14,7 @@ export class CompleteAssistantMessageHandler implements ICommandHandler<Complete
         messageId,
         content: body.content,
         status: body.status ?? 'success',
+        metadata: body.metadata ?? {},
         now: new Date().toISOString(),
       },
       context,

@@ -1,7 +1,7 @@
 import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HasNoLoneSurrogate, HasNoNulCharacter } from '../../http/validation.js';
-import { OptionalMessageId } from '../http/message-fields.js';
+import { OptionalMessageId, OptionalMetadata } from '../http/message-fields.js';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
@@ -37,4 +37,6 @@ export class PostUserMessageBody {
     message: 'each value in imageUrls must be an absolute http or https URL',
   })
   imageUrls?: string[];
+
+  @OptionalMetadata() metadata?: Record<string, unknown>;
 }

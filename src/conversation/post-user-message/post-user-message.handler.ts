@@ -16,6 +16,7 @@ export class PostUserMessageHandler implements ICommandHandler<PostUserMessage> 
         content: body.content,
         imageUrls: body.imageUrls ?? [],
         createdBy: context.userId,
+        metadata: body.metadata ?? {},
         now: new Date().toISOString(),
       },
       context,

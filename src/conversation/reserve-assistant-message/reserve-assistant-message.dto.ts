@@ -1,6 +1,6 @@
 import { IsOptional, IsUUID } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { OptionalMessageId, OptionalPlaceholder } from '../http/message-fields.js';
+import { OptionalMessageId, OptionalMetadata, OptionalPlaceholder } from '../http/message-fields.js';
 
 export class ReserveAssistantMessageBody {
   @OptionalMessageId() id?: string;
@@ -11,4 +11,6 @@ export class ReserveAssistantMessageBody {
   @IsOptional()
   @IsUUID()
   replyTo?: string;
+
+  @OptionalMetadata() metadata?: Record<string, unknown>;
 }

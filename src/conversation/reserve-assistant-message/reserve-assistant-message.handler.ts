@@ -16,6 +16,7 @@ export class ReserveAssistantMessageHandler implements ICommandHandler<ReserveAs
         content: body.content ?? '',
         replyTo: normalizeId(body.replyTo) ?? null,
         createdBy: context.userId,
+        metadata: body.metadata ?? {},
         now: new Date().toISOString(),
       },
       context,

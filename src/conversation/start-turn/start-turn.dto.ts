@@ -3,13 +3,15 @@ import { IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { MessageSchema } from '../message.schema.js';
 import { type Message } from '../message.js';
-import { OptionalMessageId, OptionalPlaceholder } from '../http/message-fields.js';
+import { OptionalMessageId, OptionalMetadata, OptionalPlaceholder } from '../http/message-fields.js';
 import { PostUserMessageBody } from '../post-user-message/post-user-message.dto.js';
 
 export class TurnAssistantPart {
   @OptionalMessageId() id?: string;
 
   @OptionalPlaceholder('The placeholder shown while the reply is generated') content?: string;
+
+  @OptionalMetadata() metadata?: Record<string, unknown>;
 }
 
 export class StartTurnBody {

@@ -13,10 +13,16 @@ export class StartTurnHandler implements ICommandHandler<StartTurn> {
       {
         type: 'StartTurn',
         projectId,
-        user: { messageId: userId, content: body.user.content, imageUrls: body.user.imageUrls ?? [] },
+        user: {
+          messageId: userId,
+          content: body.user.content,
+          imageUrls: body.user.imageUrls ?? [],
+          metadata: body.user.metadata ?? {},
+        },
         assistant: {
           messageId: normalizeId(body.assistant?.id) ?? replyIdFor(userId),
           content: body.assistant?.content ?? '',
+          metadata: body.assistant?.metadata ?? {},
         },
         createdBy: context.userId,
         now: new Date().toISOString(),

@@ -131,7 +131,7 @@ export class LiveChannel {
     const last = changes.at(-1);
     if (!last) return;
     if (last.revision > this.head) this.head = last.revision;
-    for (const subscriber of this.subscribers) subscriber.deliver(changes);
+    for (const subscriber of this.subscribers) subscriber.deliver(changes, this.head);
   }
 
   private furthestBehind(): LiveSubscriber | undefined {

@@ -14,6 +14,13 @@ export interface SseSink {
 export const HEARTBEAT_FRAME = ': heartbeat\n\n';
 
 /**
+ * A subscriber more revisions than this behind the channel's head gets each run of one reply's
+ * streamed pieces as one `message.updated` (the message as of the run's last piece): a client
+ * back from a long absence catches up in a few frames instead of thousands.
+ */
+export const FAR_BEHIND = 100;
+
+/**
  * The last frame of a stream whose instance shuts down. It has no `id`, so a client's
  * Last-Event-ID stays its last change and a reconnection (which the load balancer sends to
  * another instance) resumes exactly there.
@@ -59,18 +66,33 @@ export class LiveSubscriber {
     return !this.waitingForDrain && !this.sink.destroyed && !this.sink.writableEnded;
   }
 
-  /** Writes the changes that continue where this subscriber is; `changes` are consecutive. */
-  deliver(changes: readonly Change[]): void {
+  /**
+   * Writes the changes that continue where this subscriber is; `changes` are consecutive, and
+   * `head` is the newest revision the channel knows of.
+   */
+  deliver(changes: readonly Change[], head = 0): void {
     const first = changes[0];
     if (!first || !this.ready) return;
     let index = this.last + 1 - first.revision;
     if (index < 0 || index >= changes.length) return;
+    const compact = head - this.last > FAR_BEHIND;
+    let inRun = false;
     this.sink.cork?.();
     try {
       for (; index < changes.length; index++) {
         const change = changes[index] as Change;
+        let frame = change.frame;
+        if (compact && change.delta) {
+          // The run's last piece carries the whole message; `last` moves only once it is written.
+          if (changes[index + 1]?.delta?.messageId === change.delta.messageId) {
+            inRun = true;
+            continue;
+          }
+          if (inRun) frame = change.delta.snapshot();
+        }
+        inRun = false;
         this.last = change.revision;
-        if (!this.sink.write(change.frame)) {
+        if (!this.sink.write(frame)) {
           this.waitForDrain();
           break;
         }

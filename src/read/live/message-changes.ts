@@ -12,6 +12,11 @@ import { streamNameOf } from '../../conversation/conversation-stream.js';
 export interface Change {
   revision: number;
   frame: string;
+  /**
+   * A streamed piece of a reply: its message, and the whole message as of this revision as a
+   * `message.updated` frame, which stands in for a run of pieces sent to a client far behind.
+   */
+  delta?: { messageId: string; snapshot: () => string };
 }
 
 /** Where a channel gets its changes from: consecutive revisions starting at `fromRevision`. */
@@ -21,8 +26,27 @@ export interface ChangeSource {
 
 const BACKWARDS_PAGE = 500;
 
-export function frameOf(revision: number, name: string, message: Message): string {
+export function frameOf(revision: number, name: string, message: unknown): string {
   return `id: ${revision}\nevent: ${name}\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+function isCreation(event: ConversationEvent): boolean {
+  return event.type === 'UserMessaged' || event.type === 'AssistantReserved';
+}
+
+/** A piece is sent as itself; the whole message only when a client needs it (built once, on demand). */
+function changeOf(revision: number, event: ConversationEvent, message: Message): Change {
+  if (event.type !== 'AssistantDeltaAppended') {
+    const name = isCreation(event) ? 'message.created' : 'message.updated';
+    return { revision, frame: frameOf(revision, name, message) };
+  }
+  const { messageId, offset, delta } = event.data;
+  let snapshot: string | undefined;
+  return {
+    revision,
+    frame: frameOf(revision, 'message.delta', { id: message.id, offset, delta }),
+    delta: { messageId, snapshot: () => (snapshot ??= frameOf(revision, 'message.updated', message)) },
+  };
 }
 
 interface Parsed {
@@ -54,35 +78,46 @@ export class MessageChangeReader implements ChangeSource {
       const key = event.data.messageId.toLowerCase();
       const message = applyToMessage(messages.get(key), event, revision);
       messages.set(key, message);
-      const name = event.type === 'AssistantCompleted' ? 'message.updated' : 'message.created';
-      return { revision, frame: frameOf(revision, name, message) };
+      return changeOf(revision, event, message);
     });
   }
 
-  /** The message each completion starts from, when it was created before this page. */
+  /**
+   * The message each change of an earlier message starts from. A completion may start from any
+   * projected state of it (it replaces the content and merges its metadata over the rest); a piece
+   * needs the content exactly as it was, which a pending row holds as a prefix (a pending
+   * message's content only grows). Otherwise the log says.
+   */
   private async basesFor(
     projectId: string,
     page: Parsed[],
     pageStart: number,
   ): Promise<Map<string, Message>> {
     const createdHere = new Set<string>();
-    const missing = new Set<string>();
+    /** Per message needed: the offset of its first piece in the page, or null for a completion. */
+    const missing = new Map<string, number | null>();
     for (const { event } of page) {
       const key = event.data.messageId.toLowerCase();
-      if (event.type !== 'AssistantCompleted') createdHere.add(key);
-      else if (!createdHere.has(key)) missing.add(key);
+      if (isCreation(event)) createdHere.add(key);
+      else if (!createdHere.has(key) && !missing.has(key))
+        missing.set(key, event.type === 'AssistantDeltaAppended' ? event.data.offset : null);
     }
     const bases = new Map<string, Message>();
     if (missing.size === 0) return bases;
-    for (const message of await this.fromReadModel(projectId, [...missing])) {
-      bases.set(message.id.toLowerCase(), message);
-      missing.delete(message.id.toLowerCase());
+    for (const row of await this.fromReadModel(projectId, [...missing.keys()])) {
+      const key = row.id.toLowerCase();
+      const offset = missing.get(key);
+      if (offset === null) {
+        bases.set(key, row);
+      } else if (offset !== undefined && row.status === 'pending' && row.content.length >= offset) {
+        bases.set(key, { ...row, content: row.content.slice(0, offset) });
+      } else continue;
+      missing.delete(key);
     }
-    if (missing.size > 0) await this.fromLog(projectId, missing, pageStart - 1, bases);
+    if (missing.size > 0) await this.fromLog(projectId, new Set(missing.keys()), pageStart - 1, bases);
     return bases;
   }
 
-  // Any projected state will do: a completion only changes status, content and updatedAt.
   private async fromReadModel(projectId: string, ids: string[]): Promise<Message[]> {
     const { rows } = await this.pool.query<MessageRow>({
       name: 'live_message_bases',
@@ -92,13 +127,17 @@ export class MessageChangeReader implements ChangeSource {
     return rows.map(toMessage);
   }
 
-  /** The read model lags behind: find the creating events by reading the stream backwards. */
+  /**
+   * The read model lags behind (or a reply was completed since): read the stream backwards to
+   * each message's creation, then fold what followed it up to the page.
+   */
   private async fromLog(
     projectId: string,
     missing: Set<string>,
     before: number,
     bases: Map<string, Message>,
   ): Promise<void> {
+    const later = new Map<string, Parsed[]>();
     let from = before;
     while (missing.size > 0 && from >= 0) {
       const events = await this.store.readStream(streamNameOf(projectId), {
@@ -109,8 +148,20 @@ export class MessageChangeReader implements ChangeSource {
       for (const recorded of events) {
         const event = upcast(recorded);
         const key = event.data.messageId.toLowerCase();
-        if (event.type === 'AssistantCompleted' || !missing.has(key)) continue;
-        bases.set(key, applyToMessage(undefined, event, Number(recorded.revision)));
+        if (!missing.has(key)) continue;
+        const revision = Number(recorded.revision);
+        if (!isCreation(event)) {
+          // Newest first, as read; reversed when folded.
+          const list = later.get(key) ?? [];
+          list.push({ revision, event });
+          later.set(key, list);
+          continue;
+        }
+        const folded = (later.get(key) ?? []).reduceRight(
+          (message, change) => applyToMessage(message, change.event, change.revision),
+          applyToMessage(undefined, event, revision),
+        );
+        bases.set(key, folded);
         missing.delete(key);
       }
       if (events.length < BACKWARDS_PAGE) return;

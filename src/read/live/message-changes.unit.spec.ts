@@ -109,6 +109,7 @@ describe('MessageChangeReader', () => {
       updatedAt: '2026-01-01T00:00:05.000Z',
       createdBy: 'me',
       revision: 2,
+      metadata: {},
     });
     expect(frames[1]?.message).toMatchObject({ status: 'pending', content: 'thinking', revision: 1 });
     expect(queries).toEqual([]);

@@ -5,7 +5,13 @@ import type { FastifyReply } from 'fastify';
 import { sendConditional } from '../../http/etag.js';
 import { Problem } from '../../http/problem.js';
 import { integerParam } from '../../http/query-params.js';
-import { ApiConditionalRead, ApiMessageId, ApiProblems, ApiProject } from '../../http/openapi.decorators.js';
+import {
+  ApiConditionalRead,
+  ApiMessageId,
+  ApiPageLimit,
+  ApiProblems,
+  ApiProject,
+} from '../../http/openapi.decorators.js';
 import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
 import { MessageSchema } from '../../conversation/message.schema.js';
 import { MessagePageSchema } from './messages.schema.js';
@@ -26,11 +32,7 @@ export class MessagesController {
    * URL at the same revision is always the same page.
    */
   @Get()
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-  })
+  @ApiPageLimit()
   @ApiQuery({
     name: 'before',
     required: false,
