@@ -130,6 +130,7 @@ function localMessage(projectId: string, id: string, input: PostMessageInput): W
     updatedAt: null,
     createdBy: null,
     revision: -1,
+    metadata: input.metadata ?? {},
     optimistic: true,
   };
 }

@@ -48,6 +48,22 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/assistant-messages/{messageId}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["StreamAssistantDeltaController_streamAssistantDelta"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{projectId}/turns": {
         parameters: {
             query?: never;
@@ -88,6 +104,22 @@ export type paths = {
             cookie?: never;
         };
         get: operations["MessagesController_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ProjectsController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -247,6 +279,8 @@ export type components = {
             errors?: components["schemas"]["FieldError"][];
             /** @description 412: the revision the stream is at */
             currentRevision?: number;
+            /** @description 409 on a stream: the length of the content so far, the offset of the next delta */
+            currentLength?: number;
             /**
              * @description Readiness (extension): the outcome of each check
              * @example {
@@ -273,6 +307,19 @@ export type components = {
             content: string;
             /** @description Absolute http or https URLs */
             imageUrls?: string[];
+            /**
+             * @description A JSON object of at most 16 KiB (for example the model, token counts, tool calls); no U+0000 or lone surrogate
+             * @example {
+             *       "model": "gpt-5",
+             *       "tokens": {
+             *         "input": 812,
+             *         "output": 154
+             *       }
+             *     }
+             */
+            metadata?: {
+                [key: string]: unknown;
+            };
         };
         Message: {
             /** Format: uuid */
@@ -302,6 +349,10 @@ export type components = {
             createdBy: string | null;
             /** @description The revision of the last event that changed the message */
             revision: number;
+            /** @description What the client attached on creation, with the completion’s merged over it; `{}` when none */
+            metadata: {
+                [key: string]: unknown;
+            };
         };
         ReserveAssistantMessageBody: {
             /**
@@ -319,15 +370,55 @@ export type components = {
              * @description A user message of this project, else 422
              */
             replyTo?: string;
+            /**
+             * @description A JSON object of at most 16 KiB (for example the model, token counts, tool calls); no U+0000 or lone surrogate
+             * @example {
+             *       "model": "gpt-5",
+             *       "tokens": {
+             *         "input": 812,
+             *         "output": 154
+             *       }
+             *     }
+             */
+            metadata?: {
+                [key: string]: unknown;
+            };
         };
         CompleteAssistantMessageBody: {
-            /** @description The final content; must not contain U+0000 or a lone surrogate */
-            content: string;
+            /** @description The final content, replacing what was streamed; omitted, the streamed content stands. Must not contain U+0000 or a lone surrogate */
+            content?: string;
             /**
              * @default success
              * @enum {string}
              */
             status: "success" | "error";
+            /**
+             * @description A JSON object of at most 16 KiB (for example the model, token counts, tool calls); no U+0000 or lone surrogate
+             * @example {
+             *       "model": "gpt-5",
+             *       "tokens": {
+             *         "input": 812,
+             *         "output": 154
+             *       }
+             *     }
+             */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        };
+        StreamAssistantDeltaBody: {
+            /** @description The content’s length (UTF-16 code units) before this delta; the same offset and delta again is a retry */
+            offset: number;
+            /** @description The next piece of the reply; must not contain U+0000 or a lone surrogate */
+            delta: string;
+        };
+        StreamedDelta: {
+            /** Format: uuid */
+            id: string;
+            /** @description The content’s length after the delta */
+            length: number;
+            /** @description The stream revision after the delta (or where a retry found it) */
+            revision: number;
         };
         TurnAssistantPart: {
             /**
@@ -340,6 +431,19 @@ export type components = {
              * @default
              */
             content: string;
+            /**
+             * @description A JSON object of at most 16 KiB (for example the model, token counts, tool calls); no U+0000 or lone surrogate
+             * @example {
+             *       "model": "gpt-5",
+             *       "tokens": {
+             *         "input": 812,
+             *         "output": 154
+             *       }
+             *     }
+             */
+            metadata?: {
+                [key: string]: unknown;
+            };
         };
         StartTurnBody: {
             user: components["schemas"]["PostUserMessageBody"];
@@ -381,6 +485,29 @@ export type components = {
             hasMore: boolean;
             /** @description The stream revision the read model reflects; -1 for none */
             revision: number;
+        };
+        ProjectSummary: {
+            /** @example p-42 */
+            projectId: string;
+            /** @description The stream revision the read model reflects */
+            revision: number;
+            messageCount: number;
+            /**
+             * Format: date-time
+             * @description Its first message
+             */
+            createdAt: string | null;
+            /**
+             * Format: date-time
+             * @description Its last message created or completed
+             */
+            lastMessageAt: string | null;
+        };
+        ProjectPage: {
+            /** @description Most recently active first */
+            data: components["schemas"]["ProjectSummary"][];
+            /** @description Opaque; the next page, or null on the last. Valid for an hour. */
+            nextCursor: string | null;
         };
         Rebuild: {
             generation: number;
@@ -1082,6 +1209,170 @@ export interface operations {
             };
         };
     };
+    StreamAssistantDeltaController_streamAssistantDelta: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply only if the stream is exactly at this revision, `"<revision>"`; else 412 */
+                "If-Match"?: string;
+                /** @description `*`: apply only if the project has no events yet; else 412 */
+                "If-None-Match"?: string;
+                /** @description The request id (1 to 128 of `A-Z a-z 0-9 . _ -`); echoed, and recorded as the events’ `correlationId` */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /** @description 1 to 100 of `A-Z a-z 0-9 _ -`, starting with a letter or digit */
+                projectId: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StreamAssistantDeltaBody"];
+            };
+        };
+        responses: {
+            /** @description Appended AssistantDeltaAppended, or a retry of the same delta (nothing appended) */
+            200: {
+                headers: {
+                    /** @description The stream revision, `"<revision>"`: after the command, or that the answer reflects */
+                    ETag?: string;
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamedDelta"];
+                };
+            };
+            /** @description Malformed JSON, a field of the wrong type or out of range, an unknown field, a bad projectId or id */
+            400: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is on and the bearer token is missing or invalid (with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but not allowed for this project or operation */
+            403: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such message or projection */
+            404: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A domain conflict: the id is taken by another message, or a completion contradicts an earlier one */
+            409: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The project was erased (`/problems/project-erased`) */
+            410: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An `If-Match` / `If-None-Match` precondition failed; `currentRevision` says where the stream is */
+            412: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `BODY_LIMIT_BYTES` */
+            413: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or is compressed) */
+            415: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The rate limit or the live-stream cap is reached */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or event store is unreachable, writers keep colliding, a `minRevision` was not reached in time, or the instance is shutting down */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     StartTurnController_startTurn: {
         parameters: {
             query?: never;
@@ -1428,6 +1719,81 @@ export interface operations {
             };
             /** @description The project was erased (`/problems/project-erased`) */
             410: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or event store is unreachable, writers keep colliding, a `minRevision` was not reached in time, or the instance is shutting down */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ProjectsController_list: {
+        parameters: {
+            query?: {
+                /** @description A `nextCursor` */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: {
+                /** @description The request id (1 to 128 of `A-Z a-z 0-9 . _ -`); echoed, and recorded as the events’ `correlationId` */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversations the caller may see, most recently active first */
+            200: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPage"];
+                };
+            };
+            /** @description Malformed JSON, a field of the wrong type or out of range, an unknown field, a bad projectId or id */
+            400: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is on and the bearer token is missing or invalid (with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    /** @description The request id: the one sent when well-formed, else generated */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json; charset=utf-8": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but not allowed for this project or operation */
+            403: {
                 headers: {
                     /** @description The request id: the one sent when well-formed, else generated */
                     "X-Request-Id"?: string;
