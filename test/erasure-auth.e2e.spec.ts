@@ -63,3 +63,43 @@ describe('DELETE /v1/projects/{projectId} with authentication on', () => {
     }
   });
 });
+
+describe('GET /v1/projects with authentication on', () => {
+  it('lists only the projects in the token\'s claim, all of them with ["*"], and needs a token', async () => {
+    const [mine, theirs] = [projectId('listed'), projectId('unlisted')];
+    const all = await bearer(['*']);
+    for (const p of [mine, theirs]) {
+      const posted = await request(
+        service.baseUrl,
+        'POST',
+        `/v1/projects/${p}/messages`,
+        { content: p },
+        all,
+      );
+      expect(posted.status).toBe(201);
+    }
+    const listed = async (headers: Record<string, string>) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string =
+          cursor === null ? '?limit=200' : `?limit=200&cursor=${encodeURIComponent(cursor)}`;
+        const page = await request(service.baseUrl, 'GET', `/v1/projects${query}`, undefined, headers);
+        expect(page.status).toBe(200);
+        ids.push(...page.body.data.map((project: { projectId: string }) => project.projectId));
+        cursor = page.body.nextCursor;
+      } while (cursor !== null);
+      return ids;
+    };
+    // The list is the read model's: wait until the projector has both.
+    const deadline = Date.now() + 10_000;
+    let everything = await listed(all);
+    while (!(everything.includes(mine) && everything.includes(theirs)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      everything = await listed(all);
+    }
+    expect(everything).toEqual(expect.arrayContaining([mine, theirs]));
+    await expect(listed(await bearer([mine]))).resolves.toEqual([mine]);
+    expect((await request(service.baseUrl, 'GET', '/v1/projects')).status).toBe(401);
+  });
+});
