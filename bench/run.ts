@@ -22,6 +22,7 @@ import { lag } from './scenarios/lag.js';
 import { longStream } from './scenarios/long-stream.js';
 import { memory } from './scenarios/memory.js';
 import { rebuild } from './scenarios/rebuild.js';
+import { streamMany } from './scenarios/stream-many.js';
 import { sseIdle } from './scenarios/sse-idle.js';
 import type { Bench, BenchContext, BenchResult, Machine } from './support/types.js';
 
@@ -47,6 +48,7 @@ const BENCHES: readonly Bench[] = [
   turns,
   longStream,
   lag,
+  streamMany,
   sseIdle,
   memory,
   importLegacy,

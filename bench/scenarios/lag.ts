@@ -1,8 +1,7 @@
-import { fork } from 'node:child_process';
 import type pg from 'pg';
 import { PROJECTED_CHANNEL } from '../../projections/projector/generations.js';
 import type { PacedAck, PacedJob, PacedSummary } from '../load/paced.js';
-import { benchFile, delay, monotonicMs, stopChild, track } from '../support/processes.js';
+import { delay, monotonicMs, runChildJob } from '../support/processes.js';
 import { newClient } from '../support/postgres.js';
 import { percentile } from '../support/stats.js';
 import { type Bench, type BenchResult, skipped } from '../support/types.js';
@@ -74,27 +73,9 @@ class Visibility {
   }
 }
 
-async function runPaced(job: PacedJob): Promise<PacedSummary> {
-  const child = track(
-    fork(benchFile('./load/paced.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
-  );
+function runPaced(job: PacedJob): Promise<PacedSummary> {
   const limitMs = (job.warmupSec + job.durationSec) * 1000 + 45_000;
-  try {
-    return await new Promise<PacedSummary>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`paced load exceeded ${limitMs} ms`)), limitMs);
-      child.once('message', (summary) => {
-        clearTimeout(timer);
-        resolve(summary as PacedSummary);
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`paced load exited (${signal ?? code}) before reporting`));
-      });
-      child.send(job);
-    });
-  } finally {
-    await stopChild(child);
-  }
+  return runChildJob<PacedSummary>('./load/paced.js', job, limitMs);
 }
 
 /** Waits until every acknowledged change is visible, or SETTLE_MS pass. */

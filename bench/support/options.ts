@@ -17,14 +17,17 @@ const USAGE = `npm run bench -- [flags]
   --history-project <n>   messages of the project history pages through (default 10000)
   --lag-rate <n>          appends/s paced by lag, open loop over HTTP (default 1000)
   --lag-projects <n>      projects lag spreads them over (default 500)
+  --stream-replies <n>    replies streamed at once by stream-many, and the replies its lag phase
+                          paces --lag-rate deltas/s over (default 100, quick 20)
+  --stream-deltas <n>     deltas of 4 characters per reply in stream-many (default 2000, quick 200)
   --sse-subscribers <n>   idle SSE subscriptions opened by sse-idle (default 1000)
   --memory-projects <n>   distinct projects written by memory (default 100000, quick 10000)
   --legacy-rows <n>       legacy rows imported by import-legacy, 100 per project (default 1000000,
                           quick 100000)
   --only <a,b>            run only these (raw-insert, http-raw-insert, seed-naive, emmett, emmett-hot,
                           bulk-insert, http-raw-select, append-many-port, append-many, append-many-auth,
-                          append-hot, turns, long-stream, history, rebuild, lag, sse-idle, memory,
-                          import-legacy)`;
+                          append-hot, turns, long-stream, history, rebuild, lag, stream-many, sse-idle,
+                          memory, import-legacy)`;
 
 /** A bad command line: printed with the usage, without a stack trace. */
 export class UsageError extends Error {
@@ -61,6 +64,8 @@ function fromArgs(argv: readonly string[]): BenchOptions {
       'history-project': { type: 'string' },
       'lag-rate': { type: 'string' },
       'lag-projects': { type: 'string' },
+      'stream-replies': { type: 'string' },
+      'stream-deltas': { type: 'string' },
       'sse-subscribers': { type: 'string' },
       'memory-projects': { type: 'string' },
       'legacy-rows': { type: 'string' },
@@ -116,6 +121,9 @@ function readSide(values: Values, quick: boolean) {
     historyProject,
     lagRate: integer('lag-rate', raw('lag-rate'), 1_000, 1, 20_000),
     lagProjects: integer('lag-projects', raw('lag-projects'), 500, 1, 100_000),
+    streamReplies: integer('stream-replies', raw('stream-replies'), quick ? 20 : 100, 1, 1_000),
+    // The whole reply stays within the service's 100,000 characters.
+    streamDeltas: integer('stream-deltas', raw('stream-deltas'), quick ? 200 : 2_000, 1, 25_000),
     sseSubscribers: integer('sse-subscribers', raw('sse-subscribers'), 1_000, 1, 10_000),
     memoryProjects: integer(
       'memory-projects',

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -66,4 +66,28 @@ export async function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Pr
 /** Milliseconds on the machine's monotonic clock: comparable between processes of one machine. */
 export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/**
+ * Runs a load generator (a compiled bench file) as its own process: sends it `job`, resolves with
+ * the one summary it answers, and stops it; rejects when it exits first or takes over `limitMs`.
+ */
+export async function runChildJob<Summary>(file: string, job: unknown, limitMs: number): Promise<Summary> {
+  const child = track(fork(benchFile(file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  try {
+    return await new Promise<Summary>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${file} exceeded ${limitMs} ms`)), limitMs);
+      child.once('message', (summary) => {
+        clearTimeout(timer);
+        resolve(summary as Summary);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${file} exited (${signal ?? code}) before reporting`));
+      });
+      child.send(job as object);
+    });
+  } finally {
+    await stopChild(child);
+  }
 }

@@ -26,6 +26,8 @@ const TARGETS: readonly Target[] = [
   { subject: 'import-legacy', baseline: 'bulk-insert', metric: 'rate', op: '>=', value: 0.25 },
   { subject: 'history-build', baseline: 'bulk-insert', metric: 'rate', op: '>=' },
   { subject: 'lag', metric: 'p99Ms', op: '<=', value: 50 },
+  { subject: 'stream-many', baseline: 'append-many', metric: 'rate', op: '>=', value: 0.5 },
+  { subject: 'stream-lag', metric: 'p99Ms', op: '<=', value: 50 },
   { subject: 'sse-idle', metric: 'mb', op: '<=', value: 50 },
 ];
 

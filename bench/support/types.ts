@@ -25,6 +25,10 @@ export interface BenchOptions {
   lagRate: number;
   /** Projects lag spreads its appends over. */
   lagProjects: number;
+  /** Replies stream-many streams at once (and paces its lag phase over). */
+  streamReplies: number;
+  /** Deltas per reply in stream-many's flat-out phase. */
+  streamDeltas: number;
   /** Idle SSE subscriptions sse-idle opens. */
   sseSubscribers: number;
   /** Distinct projects memory writes one message each to. */
