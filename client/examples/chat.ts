@@ -3,7 +3,7 @@ import { ConversationClient, type WatchedMessage, watchConversation } from '../s
 
 /**
  * A terminal chat on the conversation store: type a line, and it appears at once (optimistic), then
- * a simulated assistant reserves its reply and completes it; every watcher of the project sees the
+ * a simulated assistant reserves its reply, streams it token by token and completes it; every watcher of the project sees the
  * same list in sequence order. `npm run example:chat -- --project demo [--url http://127.0.0.1:3000]`.
  */
 function flag(name: string, fallback: string): string {
@@ -30,11 +30,24 @@ function render(): void {
   process.stdout.write('\n> ');
 }
 
-/** The assistant of this example: a placeholder at once, the answer a moment later. */
+/** Words with the space before them, as a model's tokens come. */
+function tokens(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [];
+}
+
+/**
+ * The assistant of this example: a placeholder at once, then the answer streamed a token at a
+ * time (each offset is the length streamed so far), then completed without content, so that the
+ * streamed text stands.
+ */
 async function simulateReply(userMessageId: string, text: string): Promise<string> {
   const reply = await client.reserveAssistant(projectId, { replyTo: userMessageId, content: '' });
-  await new Promise((resolve) => setTimeout(resolve, 600));
-  await client.complete(projectId, reply.id, { content: `You said ${text.length} characters: “${text}”` });
+  let offset = 0;
+  for (const token of tokens(`You said ${text.length} characters: “${text}”`)) {
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    offset = (await client.stream(projectId, reply.id, { offset, delta: token })).length;
+  }
+  await client.complete(projectId, reply.id, {});
   return reply.id;
 }
 

@@ -8,6 +8,8 @@ import type {
   MessagePage,
   PostMessageInput,
   ReserveAssistantInput,
+  StreamedDelta,
+  StreamInput,
   Turn,
   TurnInput,
 } from './types.js';
@@ -78,6 +80,20 @@ export class ConversationClient {
     return this.command<Message>(projectId, path, input, options);
   }
 
+  /**
+   * Appends the next piece of a pending reply. A retry with the same `offset` and `delta` appends
+   * nothing; an offset that is not the current length throws `StaleOffsetError` with `currentLength`.
+   */
+  stream(
+    projectId: string,
+    messageId: string,
+    input: StreamInput,
+    options: CommandOptions = {},
+  ): Promise<StreamedDelta> {
+    const path = `assistant-messages/${encodeURIComponent(messageId)}/stream`;
+    return this.command<StreamedDelta>(projectId, path, input, options);
+  }
+
   turn(projectId: string, input: TurnInput, options: CommandOptions = {}): Promise<Turn> {
     const body = {
       user: { ...input.user, id: input.user.id ?? uuidv7() },
@@ -100,8 +116,14 @@ export class ConversationClient {
     }
   }
 
-  message(projectId: string, messageId: string, options: { signal?: AbortSignal } = {}): Promise<Message> {
-    return this.read<Message>(projectId, `messages/${encodeURIComponent(messageId)}`, {}, options.signal);
+  /** One message; with `minRevision`, as of that stream revision at least (the read waits for it). */
+  message(
+    projectId: string,
+    messageId: string,
+    options: { signal?: AbortSignal; minRevision?: number } = {},
+  ): Promise<Message> {
+    const path = `messages/${encodeURIComponent(messageId)}`;
+    return this.read<Message>(projectId, path, { minRevision: options.minRevision }, options.signal);
   }
 
   /** The raw event log, event by event, read page by page from the event store. */
@@ -145,7 +167,9 @@ export class ConversationClient {
     query: Record<string, number | undefined>,
     signal?: AbortSignal,
   ): Promise<T> {
-    const minRevision = this.written.get(projectId);
+    const written = this.written.get(projectId);
+    const minRevision =
+      written === undefined ? query.minRevision : Math.max(written, query.minRevision ?? written);
     const url = `${projectPath(projectId)}/${path}${queryString({ ...query, minRevision })}`;
     return (await this.transport.request<T>('GET', url, { signal })).body;
   }

@@ -30,6 +30,16 @@ export class AuthorizationError extends ProblemError {}
 export class NotFoundError extends ProblemError {}
 /** 409: the id is taken by another message, or a completion contradicts an earlier one. */
 export class ConflictError extends ProblemError {}
+/** 409 of `stream`: the offset is not the message's current length (another producer, or a lost answer). */
+export class StaleOffsetError extends ConflictError {
+  /** The content length now: a producer that lost track reads the message and goes on from there. */
+  readonly currentLength: number;
+
+  constructor(problem: Problem, requestId: string | null) {
+    super(problem, requestId);
+    this.currentLength = problem.currentLength ?? -1;
+  }
+}
 /** 410: the project was erased. */
 export class ProjectErasedError extends ProblemError {}
 
@@ -65,7 +75,10 @@ export function problemError(status: number, body: unknown, requestId: string | 
   const problem = isProblem(body)
     ? body
     : { type: 'about:blank', title: `HTTP ${status}`, status, detail: typeof body === 'string' ? body : '' };
-  const ErrorType = BY_STATUS[status] ?? ProblemError;
+  const ErrorType =
+    status === 409 && typeof problem.currentLength === 'number'
+      ? StaleOffsetError
+      : (BY_STATUS[status] ?? ProblemError);
   return new ErrorType(problem, requestId);
 }
 

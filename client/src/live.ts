@@ -2,7 +2,7 @@ import { retryDelay, sleep } from './backoff.js';
 import { problemError } from './errors.js';
 import { type SseEvent, SseParser } from './sse-parser.js';
 import { readBody, type Transport } from './transport.js';
-import type { Message } from './types.js';
+import type { Message, MessageDelta } from './types.js';
 
 export interface LiveOptions {
   /** Replay every change after this revision first; without it, the stream starts live. */
@@ -16,6 +16,8 @@ export interface LiveOptions {
 /** A change of the project, at its stream revision; `project.erased` is the last one. */
 export type LiveChange =
   | { type: 'message.created' | 'message.updated'; revision: number; message: Message }
+  /** A streamed piece of a reply: its `delta` goes at `offset` of the message's content. */
+  | { type: 'message.delta'; revision: number; delta: MessageDelta }
   | { type: 'project.erased' };
 
 /** Where this iteration stands: the last revision delivered, and whether the project was erased. */
@@ -96,17 +98,25 @@ async function* connection(
   }
 }
 
+const MESSAGE_EVENTS = new Set(['message.created', 'message.updated', 'message.delta']);
+
 /** The change an event carries, once: a revision at or before the cursor was delivered already. */
 function toChange(event: SseEvent, cursor: Cursor): LiveChange | undefined {
   if (event.event === 'project.erased') {
     cursor.erased = true;
     return { type: 'project.erased' };
   }
-  if (event.event !== 'message.created' && event.event !== 'message.updated') return undefined;
+  if (!MESSAGE_EVENTS.has(event.event)) return undefined;
   const revision = Number(event.id);
   if (cursor.revision !== undefined && revision <= cursor.revision) return undefined;
   cursor.revision = revision;
-  return { type: event.event, revision, message: JSON.parse(event.data) as Message };
+  if (event.event === 'message.delta')
+    return { type: 'message.delta', revision, delta: JSON.parse(event.data) as MessageDelta };
+  return {
+    type: event.event as 'message.created' | 'message.updated',
+    revision,
+    message: JSON.parse(event.data) as Message,
+  };
 }
 
 function idleWatch(timeoutMs: number, onIdle: () => void): { reset(): void; clear(): void } {

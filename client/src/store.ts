@@ -1,6 +1,6 @@
 import type { ConversationClient } from './client.js';
 import type { LiveChange } from './live.js';
-import type { Message, PostMessageInput } from './types.js';
+import type { Message, MessageDelta, PostMessageInput } from './types.js';
 import { uuidv7 } from './uuid.js';
 
 /** A message as the store shows it: `optimistic` until the server has confirmed it. */
@@ -59,7 +59,47 @@ export function watchConversation(
     publish();
   };
 
+  /** Per message, the revision a read from the service must reach, while one is under way. */
+  const refetching = new Map<string, number>();
+
+  /**
+   * Reads the message as of `revision` at least, and reads again while later gaps ask for more.
+   * A failed read is left to the next snapshot: until then the store shows less, never wrong text.
+   */
+  const refetch = async (id: string, revision: number) => {
+    const wanted = refetching.get(id);
+    refetching.set(id, Math.max(revision, wanted ?? revision));
+    if (wanted !== undefined) return;
+    try {
+      for (let reached = -1; reached < refetching.get(id)!;) {
+        const minRevision = refetching.get(id)!;
+        confirm(await client.message(projectId, id, { minRevision, signal: abort.signal }));
+        reached = minRevision;
+      }
+    } catch {
+      // the live stream's next change of this message brings it up to date
+    } finally {
+      refetching.delete(id);
+    }
+  };
+
+  /**
+   * A streamed piece is appended only where it continues the content shown; one shown already is
+   * skipped; after a gap (a piece the store never saw) the message is read rather than guessed.
+   */
+  const applyDelta = (revision: number, delta: MessageDelta) => {
+    const known = confirmed.get(delta.id);
+    if (known && known.revision >= revision) return;
+    if (known?.content.length === delta.offset) {
+      confirmed.set(delta.id, { ...known, content: known.content + delta.delta, revision });
+      return publish();
+    }
+    if (known && isShown(known.content, delta)) return;
+    void refetch(delta.id, revision);
+  };
+
   const apply = (change: LiveChange) => {
+    if (change.type === 'message.delta') return applyDelta(change.revision, change.delta);
     if (change.type !== 'project.erased') return confirm(change.message);
     erased = true;
     confirmed.clear();
@@ -112,6 +152,11 @@ export function watchConversation(
     },
     close: () => abort.abort(),
   };
+}
+
+/** True when the content already holds this piece at its offset (a replay of one applied). */
+function isShown(content: string, { offset, delta }: MessageDelta): boolean {
+  return offset + delta.length <= content.length && content.startsWith(delta, offset);
 }
 
 /** How the user's own message looks until the server gives it its sequence. */
