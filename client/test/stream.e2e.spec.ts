@@ -62,7 +62,10 @@ describe('stream', () => {
     });
     expect(await flaky.stream(project, reply.id, { offset: 0, delta: 'once' })).toMatchObject({ length: 4 });
     expect(calls).toBe(2);
-    expect(await client.message(project, reply.id)).toMatchObject({ content: 'once' });
+    // Read through the client that wrote: its read waits for its own write to reach the read model.
+    expect(await flaky.message(project, reply.id)).toMatchObject({ content: 'once' });
+    const events = await readAllEvents(service.baseUrl, project);
+    expect(events.filter((event) => event.type === 'AssistantDeltaAppended')).toHaveLength(1);
   });
 
   it('a stale offset is a StaleOffsetError (a ConflictError) carrying currentLength', async () => {
