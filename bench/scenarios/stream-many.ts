@@ -171,7 +171,10 @@ async function streamLag(context: BenchContext, service: RunningService): Promis
 export const streamMany: Bench = {
   name: 'stream-many',
   async run(context): Promise<BenchResult[]> {
-    const service = await startService(context, 'stream-many');
+    // The live readers of the lag phase, one per reply, all come from this one address.
+    const service = await startService(context, 'stream-many', {
+      env: { LIVE_STREAMS_PER_CLIENT: String(context.options.streamReplies) },
+    });
     if (typeof service === 'string') {
       return [
         skipped('stream-many', 'stream-many', 'streamed replies', service),
