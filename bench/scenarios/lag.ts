@@ -3,7 +3,7 @@ import { PROJECTED_CHANNEL } from '../../projections/projector/generations.js';
 import type { PacedAck, PacedJob, PacedSummary } from '../load/paced.js';
 import { delay, monotonicMs, runChildJob } from '../support/processes.js';
 import { newClient } from '../support/postgres.js';
-import { percentile } from '../support/stats.js';
+import { lagsAfterAck, percentile } from '../support/stats.js';
 import { type Bench, type BenchResult, skipped } from '../support/types.js';
 import { startService } from '../support/service.js';
 
@@ -110,15 +110,11 @@ export const lag: Bench = {
       const load = await runPaced(job);
       await settle(visibility, load.acks);
 
-      const lags: number[] = [];
-      let beforeAck = 0;
-      for (const ack of load.acks) {
-        const at = visibility.visibleAt(ack.project, ack.revision);
-        if (at === undefined) continue;
-        if (at < ack.ackAt) beforeAck++;
-        lags.push(Math.max(0, at - ack.ackAt));
-      }
-      const invisible = load.acks.length - lags.length;
+      const {
+        lags,
+        beforeAck,
+        unseen: invisible,
+      } = lagsAfterAck(load.acks, (ack) => visibility.visibleAt(ack.project, ack.revision));
       const failures = Object.entries(load.statuses).filter(([status]) => status !== '201');
       const ok = load.acks.length > 0 && invisible === 0 && failures.length === 0 && load.errors === 0;
       const extra: BenchResult['extra'] = {

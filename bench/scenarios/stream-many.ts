@@ -2,7 +2,7 @@ import { SseParser } from '../../client/src/sse-parser.js';
 import { DELTA, type StreamJob, type StreamSummary } from '../load/stream.js';
 import { parseJson, request } from '../support/http.js';
 import { delay, monotonicMs, runChildJob } from '../support/processes.js';
-import { percentile } from '../support/stats.js';
+import { lagsAfterAck, percentile } from '../support/stats.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
 import { type RunningService, startService } from '../support/service.js';
 
@@ -65,8 +65,11 @@ async function wrongContents(
 ) {
   const expected = DELTA.repeat(deltas);
   let wrong = 0;
+  // Each reply is its own project: its reservation is revision 0 and its last piece revision `deltas`,
+  // which the read is asked to wait for (the read model follows the log a moment later).
   for (const [reply, id] of summary.ids.entries()) {
-    const { body } = await request(`${service.baseUrl}/v1/projects/${project}-${reply}/messages/${id}`);
+    const path = `/v1/projects/${project}-${reply}/messages/${id}?minRevision=${deltas}`;
+    const { body } = await request(`${service.baseUrl}${path}`);
     if (parseJson<{ content: string }>(body)?.content !== expected) wrong++;
   }
   return wrong;
@@ -126,15 +129,11 @@ async function streamLag(context: BenchContext, service: RunningService): Promis
     const unseen = () => summary.acks.filter((ack) => readers.seenAt(ack.id, ack.offset) === undefined);
     while (performance.now() < deadline && unseen().length > 0) await delay(50);
 
-    const lags: number[] = [];
-    let beforeAck = 0;
-    for (const ack of summary.acks) {
-      const at = readers.seenAt(ack.id, ack.offset);
-      if (at === undefined) continue;
-      if (at < ack.ackAt) beforeAck++;
-      lags.push(Math.max(0, at - ack.ackAt));
-    }
-    const missed = summary.acks.length - lags.length;
+    const {
+      lags,
+      beforeAck,
+      unseen: missed,
+    } = lagsAfterAck(summary.acks, (ack) => readers.seenAt(ack.id, ack.offset));
     const ok = summary.acks.length > 0 && missed === 0 && summary.errors === 0;
     const extra: BenchResult['extra'] = {
       deltas: summary.acks.length,

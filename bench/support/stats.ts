@@ -75,3 +75,22 @@ export function loopSummary(result: LoopResult): {
 export function maxPerWriter(durationSec: number, writers: number): number {
   return Math.ceil((50_000 * durationSec) / writers);
 }
+
+/**
+ * How long after its acknowledgement each write was seen (ms, never below 0: a reader may see it
+ * before the writer hears back, which `beforeAck` counts), and how many were never seen.
+ */
+export function lagsAfterAck<A extends { ackAt: number }>(
+  acks: readonly A[],
+  seenAt: (ack: A) => number | undefined,
+): { lags: number[]; beforeAck: number; unseen: number } {
+  const lags: number[] = [];
+  let beforeAck = 0;
+  for (const ack of acks) {
+    const at = seenAt(ack);
+    if (at === undefined) continue;
+    if (at < ack.ackAt) beforeAck++;
+    lags.push(Math.max(0, at - ack.ackAt));
+  }
+  return { lags, beforeAck, unseen: acks.length - lags.length };
+}
