@@ -1,6 +1,7 @@
 import { createTestDatabase } from '../../test/support/database.js';
 import { projectId, readAllEvents, request } from '../../test/support/http.js';
 import { type RunningService, startService } from '../../test/support/service.js';
+import { clientLosingFirstAnswer } from './support/losing-client.js';
 import {
   ConflictError,
   ConversationClient,
@@ -52,18 +53,9 @@ describe('commands', () => {
 
   it('a network failure after the service appended is retried with the same id and appended once', async () => {
     const project = projectId('cl');
-    let calls = 0;
-    const flaky = new ConversationClient({
-      baseUrl: service.baseUrl,
-      baseDelayMs: 1,
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
-        if (++calls === 1) throw new TypeError('fetch failed: the answer was lost');
-        return response;
-      },
-    });
+    const { client: flaky, calls } = clientLosingFirstAnswer(service.baseUrl);
     const message = await flaky.postMessage(project, { content: 'once' });
-    expect(calls).toBe(2);
+    expect(calls()).toBe(2);
     const events = await readAllEvents(service.baseUrl, project);
     expect(events.map((event) => event.data.messageId)).toEqual([message.id]);
   });

@@ -1,6 +1,7 @@
 import { createTestDatabase } from '../../test/support/database.js';
 import { projectId, readAllEvents } from '../../test/support/http.js';
 import { type RunningService, startService } from '../../test/support/service.js';
+import { clientLosingFirstAnswer } from './support/losing-client.js';
 import {
   ConflictError,
   type ConversationStore,
@@ -50,18 +51,9 @@ describe('stream', () => {
   it('a lost answer is retried with the same offset and delta, and the piece is appended once', async () => {
     const project = projectId('cs');
     const reply = await client.reserveAssistant(project, { content: '' });
-    let calls = 0;
-    const flaky = new ConversationClient({
-      baseUrl: service.baseUrl,
-      baseDelayMs: 1,
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
-        if (++calls === 1) throw new TypeError('fetch failed: the answer was lost');
-        return response;
-      },
-    });
+    const { client: flaky, calls } = clientLosingFirstAnswer(service.baseUrl);
     expect(await flaky.stream(project, reply.id, { offset: 0, delta: 'once' })).toMatchObject({ length: 4 });
-    expect(calls).toBe(2);
+    expect(calls()).toBe(2);
     // Read through the client that wrote: its read waits for its own write to reach the read model.
     expect(await flaky.message(project, reply.id)).toMatchObject({ content: 'once' });
     const events = await readAllEvents(service.baseUrl, project);
