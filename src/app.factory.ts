@@ -1,9 +1,12 @@
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { useAuthentication } from './auth/authentication.js';
 import { type Config } from './config/config.js';
+import { useConsole } from './console/console.js';
+import { CONSOLE_PATH } from './console/console-path.js';
 import { createLogger, logRequests } from './logging/logging.js';
 import { answerClientError } from './http/client-errors.js';
 import { useJsonBodyParser } from './http/json-body.js';
@@ -115,6 +118,7 @@ export async function createApp(
     done();
   });
   if (config.auth) useAuthentication(fastify, config.auth);
+  const webConsole = config.consoleEnabled ? await useConsole(fastify) : undefined;
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: createLogger(config),
@@ -124,6 +128,8 @@ export async function createApp(
   app.useGlobalPipes(new JsonObjectBodyPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   setUpOpenApi(app);
+  if (webConsole?.served === false)
+    new Logger('Console').warn(`${CONSOLE_PATH} is not served: the console was not built (npm run build)`);
   await app.init();
   return app;
 }

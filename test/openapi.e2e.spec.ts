@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { CONSOLE_PATH } from '../src/console/console-path.js';
 import { DOCS_PATH } from '../src/http/openapi.js';
 import { createTestDatabase } from './support/database.js';
 import { projectId, request } from './support/http.js';
@@ -50,13 +51,14 @@ function documentedOperations(): Set<string> {
 
 /**
  * Every route Fastify has, as `METHOD /template`, but the document's own (the UI, its files and
- * the document itself) and catch-all routes (the UI's static files, a CORS preflight): those are
- * not operations of the API.
+ * the document itself), the web console's and catch-all routes (static files, a CORS preflight):
+ * those are not operations of the API.
  */
 function registeredOperations(): { method: string; path: string }[] {
   const docs = new RegExp(`^/${DOCS_PATH}(?:$|/|-json$|-yaml$)`);
+  const console = new RegExp(`^${CONSOLE_PATH}(?:$|/)`);
   return routes
-    .filter(({ url }) => !docs.test(url) && !url.includes('*'))
+    .filter(({ url }) => !docs.test(url) && !console.test(url) && !url.includes('*'))
     .map(({ method, url }) => ({ method, path: templateOf(url) }));
 }
 

@@ -7,6 +7,9 @@ import type {
   Message,
   MessagePage,
   PostMessageInput,
+  ProjectionStatus,
+  ProjectPage,
+  RebuildRequested,
   ReserveAssistantInput,
   StreamedDelta,
   StreamInput,
@@ -30,6 +33,14 @@ export interface HistoryOptions {
   after?: number;
   /** Messages a page (1..200, default 50). */
   limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface ProjectsOptions {
+  /** Projects a page (1..200, default 50). */
+  limit?: number;
+  /** A page's `nextCursor`: the page after it. */
+  cursor?: string;
   signal?: AbortSignal;
 }
 
@@ -130,13 +141,37 @@ export class ConversationClient {
   async *events(projectId: string, options: EventsOptions = {}): AsyncGenerator<LogEvent> {
     let from: number | null = options.fromRevision ?? 0;
     while (from !== null) {
-      const path: string = `${projectPath(projectId)}/events${queryString({ fromRevision: from, limit: options.limit })}`;
-      const page: Answer<EventPage> = await this.transport.request<EventPage>('GET', path, {
-        signal: options.signal,
-      });
-      yield* page.body.data;
-      from = page.body.nextRevision;
+      const page: EventPage = await this.eventPage(projectId, { ...options, fromRevision: from });
+      yield* page.data;
+      from = page.nextRevision;
     }
+  }
+
+  /** One page of the raw event log from `fromRevision` (default 0); `nextRevision` is null at its end. */
+  async eventPage(projectId: string, options: EventsOptions = {}): Promise<EventPage> {
+    const query = queryString({ fromRevision: options.fromRevision ?? 0, limit: options.limit });
+    const path = `${projectPath(projectId)}/events${query}`;
+    return (await this.transport.request<EventPage>('GET', path, { signal: options.signal })).body;
+  }
+
+  /** The conversations this client may see, most recently active first, a page at a time. */
+  async projects(options: ProjectsOptions = {}): Promise<ProjectPage> {
+    const query = new URLSearchParams();
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    if (options.cursor !== undefined) query.set('cursor', options.cursor);
+    const path = `/v1/projects${query.toString() ? `?${query}` : ''}`;
+    return (await this.transport.request<ProjectPage>('GET', path, { signal: options.signal })).body;
+  }
+
+  /** Every projection's status (needs the scope `conversations:admin` with authentication on). */
+  async projections(signal?: AbortSignal): Promise<ProjectionStatus[]> {
+    return (await this.transport.request<ProjectionStatus[]>('GET', '/v1/projections', { signal })).body;
+  }
+
+  /** Starts rebuilding a projection into a new generation; a rebuild under way is named instead. */
+  async rebuildProjection(name: string, signal?: AbortSignal): Promise<RebuildRequested> {
+    const path = `/v1/projections/${encodeURIComponent(name)}/rebuild`;
+    return (await this.transport.request<RebuildRequested>('POST', path, { signal })).body;
   }
 
   /** The project's changes as they happen, resumed across reconnects: see `live`. */

@@ -1,5 +1,11 @@
 export { ConversationClient } from './client.js';
-export type { ClientOptions, CommandOptions, EventsOptions, HistoryOptions } from './client.js';
+export type {
+  ClientOptions,
+  CommandOptions,
+  EventsOptions,
+  HistoryOptions,
+  ProjectsOptions,
+} from './client.js';
 export * from './errors.js';
 export type { LiveChange, LiveOptions } from './live.js';
 export type * from './types.js';

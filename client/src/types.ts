@@ -8,6 +8,11 @@ export type Turn = Schemas['Turn'];
 export type LogEvent = Schemas['Event'];
 export type EventPage = Schemas['EventPage'];
 export type Problem = Schemas['Problem'];
+export type ProjectSummary = Schemas['ProjectSummary'];
+export type ProjectPage = Schemas['ProjectPage'];
+export type ProjectionStatus = Schemas['ProjectionStatus'];
+/** The generation a rebuild builds (the one under way, when one already is). */
+export type RebuildRequested = Schemas['RebuildRequested'];
 export type FieldError = Schemas['FieldError'];
 /** The answer to a streamed piece: the message's content length after it. */
 export type StreamedDelta = Schemas['StreamedDelta'];

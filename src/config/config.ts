@@ -79,6 +79,8 @@ export interface Config {
    * string options; each one set overrides the same option in `EVENTSTORE_CONNECTION_STRING`.
    */
   eventStoreConnectionOptions: EventStoreConnectionOptions;
+  /** Serve the web console at `/console`: on by default outside production only. */
+  consoleEnabled: boolean;
 }
 
 /** At least one key source is set; with both, a token's `alg` chooses between them. */
@@ -185,6 +187,8 @@ export const CONFIG_VARIABLES = [
   'EVENTSTORE_KEEPALIVE_TIMEOUT_MS',
   'EVENTSTORE_NODE_PREFERENCE',
   'EVENTSTORE_TLS_CA_FILE',
+  // Web console
+  'CONSOLE_ENABLED',
 ] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -225,6 +229,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       nodePreference: read.optionalOneOf('EVENTSTORE_NODE_PREFERENCE', NODE_PREFERENCES),
       tlsCAFile: read.existingFile('EVENTSTORE_TLS_CA_FILE'),
     }),
+    // Web console: an operator's tool, so production serves it only when asked to
+    consoleEnabled:
+      read.oneOf(
+        'CONSOLE_ENABLED',
+        ['true', 'false'],
+        env.NODE_ENV?.trim() === 'production' ? 'false' : 'true',
+      ) === 'true',
   };
   // Read whatever the backend, so that the variable is always known; required and used only with EventStoreDB.
   const connectionString = read.eventStoreConnectionString('EVENTSTORE_CONNECTION_STRING');

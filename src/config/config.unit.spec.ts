@@ -118,6 +118,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('serves the console outside production, and in production only with CONSOLE_ENABLED=true', () => {
+    expect(loadConfig({}).consoleEnabled).toBe(true);
+    expect(loadConfig({ CONSOLE_ENABLED: 'false' }).consoleEnabled).toBe(false);
+    const production = { NODE_ENV: 'production', AUTH_DISABLED: 'true' };
+    expect(loadConfig(production).consoleEnabled).toBe(false);
+    expect(loadConfig({ ...production, CONSOLE_ENABLED: 'true' }).consoleEnabled).toBe(true);
+    expect(() => loadConfig({ CONSOLE_ENABLED: 'yes' })).toThrow(
+      /CONSOLE_ENABLED: expected one of true, false/,
+    );
+  });
+
   describe('the EventStoreDB backend', () => {
     const withStore = (connectionString?: string) =>
       loadConfig({
