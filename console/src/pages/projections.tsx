@@ -6,6 +6,8 @@ import { formatTime } from '../format';
 import { ProblemView } from '../problem';
 
 const POLL_MS = 1000;
+/** While a rebuild runs its progress moves fast: polled more often then. */
+const REBUILD_POLL_MS = 200;
 /** How far back the chart looks; samples older than this are dropped. */
 const WINDOW_MS = 5 * 60_000;
 
@@ -15,6 +17,7 @@ export function ProjectionsPage() {
   const [error, setError] = useState<unknown>();
   const samples = useRef(new Map<string, Sample[]>());
   const [requested, setRequested] = useState<RebuildRequested>();
+  const rebuilding = useRef(false);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -25,10 +28,12 @@ export function ProjectionsPage() {
         statuses.forEach((status) => record(samples.current, status, Date.now()));
         setProjections(statuses);
         setError(undefined);
+        rebuilding.current = statuses.some((status) => status.rebuild !== null);
       } catch (failure) {
         if (!abort.signal.aborted) setError(failure);
       }
-      if (!abort.signal.aborted) timer = setTimeout(() => void poll(), POLL_MS);
+      const delay = rebuilding.current ? REBUILD_POLL_MS : POLL_MS;
+      if (!abort.signal.aborted) timer = setTimeout(() => void poll(), delay);
     };
     void poll();
     return () => {
@@ -48,7 +53,10 @@ export function ProjectionsPage() {
           projection={projection}
           samples={samples.current.get(projection.name) ?? []}
           requested={requested?.name === projection.name ? requested : undefined}
-          onRebuild={(answer) => setRequested(answer)}
+          onRebuild={(answer) => {
+            rebuilding.current = true;
+            setRequested(answer);
+          }}
           onError={setError}
         />
       ))}
