@@ -1,3 +1,6 @@
+// Functions passed to page.evaluate run in the browser, with its globals.
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import type { Browser, Page } from 'playwright-core';
 import { createTestDatabase } from '../support/database.js';
 import { projectId, request } from '../support/http.js';
@@ -51,7 +54,7 @@ it('asks for a token, keeps it in session storage only, and shows nothing of a p
   await expect(page.getByText(`secret of ${theirs}`).count()).resolves.toBe(0);
   const stored = await page.evaluate(() => ({
     session: Object.keys(sessionStorage),
-    local: Object.values(localStorage).filter((value) => value.startsWith('ey')),
+    local: Object.values(localStorage).filter((value: string) => value.startsWith('ey')),
   }));
   expect(stored).toEqual({ session: ['conversation-log.token'], local: [] });
 

@@ -1,3 +1,6 @@
+// Functions passed to page.evaluate run in the browser, with its globals.
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import type { Browser, Page } from 'playwright-core';
 import { createTestDatabase } from '../support/database.js';
 import { projectId, request } from '../support/http.js';
