@@ -23,6 +23,9 @@ COPY projections ./projections
 COPY legacy-import ./legacy-import
 COPY bench ./bench
 COPY test/support ./test/support
+# The web console (served from dist/console when CONSOLE_ENABLED=true) is bundled with the client's source.
+COPY console ./console
+COPY client/src ./client/src
 RUN npm run build
 
 # --- runtime: production dependencies and the compiled output only ---------------------------
