@@ -1,12 +1,11 @@
 import pg from 'pg';
 import { encodeCursor } from '../../src/read/projects/projects-cursor.js';
 import { type SeededProjects, seedProjects } from '../../test/support/project-activity.js';
-import { type LoadSummary, runLoad } from '../load/client.js';
 import { parseJson, request } from '../support/http.js';
 import { LIST_BASELINE_PROJECTS, PROJECTS_PAGE } from '../support/options.js';
 import { noSuccessReason, type RunningService, startService } from '../support/service.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
-import { failureExtra } from './http-load.js';
+import { loadReads, readResult } from './history.js';
 
 /** A page the load asks for, and the projects it must answer with. */
 interface ListedPage {
@@ -47,22 +46,6 @@ async function checkPages(baseUrl: string, pages: ListedPage[]): Promise<{ ok: b
   return { ok: true, detail: `ok: ${pages.length} pages of ${PROJECTS_PAGE}, first and by cursor` };
 }
 
-function loadPages(context: BenchContext, baseUrl: string, pages: ListedPage[]): Promise<LoadSummary> {
-  const { connections, durationSec, warmupSec } = context.options;
-  return runLoad(
-    {
-      kind: 'paths',
-      baseUrl,
-      connections,
-      durationSec,
-      maxPerConnection: Math.ceil((50_000 * durationSec) / connections),
-      project: 'projects-list',
-      paths: pages.map((page) => page.path),
-    },
-    warmupSec,
-  );
-}
-
 /** Seeds the list up to `total` projects, then measures its pages under load. */
 async function measureAt(
   context: BenchContext,
@@ -80,19 +63,19 @@ async function measureAt(
   context.log(`projects-list: ${size} projects in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   const pages = pagesOf(seeded);
   const check = await checkPages(service.baseUrl, pages);
-  const load = await loadPages(context, service.baseUrl, pages);
+  const load = await loadReads(context, {
+    kind: 'paths',
+    baseUrl: service.baseUrl,
+    project: 'projects-list',
+    paths: pages.map((page) => page.path),
+  });
   if (load.ok === 0) return skipped(id, id, what, noSuccessReason(load.statusCodes, load.errors));
-  return {
-    id,
-    name: `projects list at ${size} (HTTP) ×${connections}`,
-    what,
-    unit: 'req/s',
-    rate: load.rate,
-    p50Ms: load.p50Ms,
-    p99Ms: load.p99Ms,
-    extra: { ...failureExtra(load, service), check: check.detail },
+  return readResult(
+    { id, name: `projects list at ${size} (HTTP) ×${connections}`, what },
+    load,
+    service,
     check,
-  };
+  );
 }
 
 /**
