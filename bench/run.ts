@@ -19,6 +19,7 @@ import { appendMany, appendManyAuth, turns } from './scenarios/http-load.js';
 import { history } from './scenarios/history.js';
 import { importLegacy } from './scenarios/import-legacy.js';
 import { lag } from './scenarios/lag.js';
+import { projectsList } from './scenarios/projects-list.js';
 import { longStream } from './scenarios/long-stream.js';
 import { memory } from './scenarios/memory.js';
 import { rebuild } from './scenarios/rebuild.js';
@@ -49,6 +50,7 @@ const BENCHES: readonly Bench[] = [
   longStream,
   lag,
   streamMany,
+  projectsList,
   sseIdle,
   memory,
   importLegacy,

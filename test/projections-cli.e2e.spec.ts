@@ -93,7 +93,7 @@ describe('npm run projections -- <command>', () => {
       'REBUILD',
       'LAST ERROR',
     ]);
-    expect(row?.split(/\s{2,}/)).toEqual(['messages', '2', 'running', position, '0', '-', '-']);
+    expect(row?.split(/\s{2,}/)).toEqual(['messages', '3', 'running', position, '0', '-', '-']);
     expect(rest).toEqual([]);
   });
 
@@ -177,7 +177,7 @@ describe('npm run projections -- <command>', () => {
     revisions.set(p, last);
     expect(((await history(p)) as { revision: number }).revision).toBe(last);
     expect((await cli(['verify'])).code).toBe(0);
-    expect((await cli(['status'])).stdout).toMatch(/^messages +2 +running /m);
+    expect((await cli(['status'])).stdout).toMatch(/^messages +3 +running /m);
   });
 
   it('rebuild with the service running: its projector builds, the command watches until the switch', async () => {
@@ -185,7 +185,7 @@ describe('npm run projections -- <command>', () => {
     const { generation } = await liveGeneration();
     const result = await cli(['rebuild', 'messages']);
     expect(result.stderr).toContain("the running service's projector is building it");
-    expect(result.stdout).toContain(`generation ${generation + 1} (version 2) is live`);
+    expect(result.stdout).toContain(`generation ${generation + 1} (version 3) is live`);
     expect(result.code).toBe(0);
     expect((await liveGeneration()).generation).toBe(generation + 1);
     const { rows } = await db.query(`SELECT to_regclass($1) AS old`, [`rm_messages_g${generation}`]);
@@ -200,10 +200,10 @@ describe('npm run projections -- <command>', () => {
     service = undefined;
 
     const status = await cli(['status']);
-    expect(status.stdout).toMatch(/^messages +2 +stopped /m);
+    expect(status.stdout).toMatch(/^messages +3 +stopped /m);
     const result = await cli(['rebuild', 'messages']);
     expect(result.stderr).toContain('no projector is running; building in this process');
-    expect(result.stdout).toContain(`generation ${generation + 1} (version 2) is live`);
+    expect(result.stdout).toContain(`generation ${generation + 1} (version 3) is live`);
     expect(result.code).toBe(0);
     expect((await liveGeneration()).generation).toBe(generation + 1);
 
@@ -308,7 +308,7 @@ describe('status with a failed projection', () => {
   it('still prints the table, with the last error, and exits 1', async () => {
     const url = await createTestDatabase('projections_cli_failed');
     const healthy = await cli(['status'], { DATABASE_URL: url }); // also sets the schema up
-    expect(healthy.stdout).toMatch(/^messages +2 +stopped /m);
+    expect(healthy.stdout).toMatch(/^messages +3 +stopped /m);
     expect(healthy.code).toBe(0);
 
     const pool = new pg.Pool({ connectionString: url, max: 4 });
@@ -330,7 +330,7 @@ describe('status with a failed projection', () => {
 
       const result = await cli(['status'], { DATABASE_URL: url });
       expect(result.stdout).toMatch(
-        new RegExp(`^messages +2 +failed +\\S+ +1 +- +.*conversation-${p}@1`, 'm'),
+        new RegExp(`^messages +3 +failed +\\S+ +1 +- +.*conversation-${p}@1`, 'm'),
       );
       expect(result.stderr).toContain('messages has failed');
       expect(result.code).toBe(1);
@@ -340,7 +340,7 @@ describe('status with a failed projection', () => {
       await requestRebuild(client, messagesProjection).finally(() => client.release());
       await failed('building');
       const again = await cli(['status'], { DATABASE_URL: url });
-      expect(again.stdout).toMatch(/^messages +2 +failed /m);
+      expect(again.stdout).toMatch(/^messages +3 +failed /m);
       expect(again.code).toBe(1);
     } finally {
       await projector.stop();

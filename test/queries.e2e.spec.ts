@@ -265,7 +265,7 @@ describe('GET /v1/projections', () => {
     expect(res.body).toEqual([
       expect.objectContaining({
         name: 'messages',
-        version: 2,
+        version: 3,
         generation: 1,
         status: 'running',
         position: expect.any(String),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PROJECTOR_MIGRATIONS } from '../projections/index.js';
+import { messagesProjection } from '../projections/messages/messages.projection.js';
 import { streamNameOf } from '../src/conversation/conversation-stream.js';
 import { migrate } from '../src/database/migrations.js';
 import { EVENT_STORE_MIGRATIONS } from '../src/event-store/postgres/event-store.schema.js';
@@ -89,7 +90,8 @@ async function liveGeneration(): Promise<{ generation: number; version: number }
   const deadline = Date.now() + 30_000;
   for (;;) {
     const [status] = (await request(service!.baseUrl, 'GET', '/v1/projections')).body;
-    if ((status.version === 2 && status.rebuild === null) || Date.now() > deadline) return status;
+    if ((status.version === messagesProjection.version && status.rebuild === null) || Date.now() > deadline)
+      return status;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -122,7 +124,7 @@ it('starts on a database the previous version wrote: serves its data at once, re
 
   expect(await liveGeneration()).toMatchObject({
     name: 'messages',
-    version: 2,
+    version: messagesProjection.version,
     generation: 2,
     status: 'running',
   });

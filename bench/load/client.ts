@@ -14,7 +14,9 @@ export type LoadKind =
   /** GET the newest page (limit 50) of one project, over and over. */
   | 'history'
   /** POST one message to a new project each time. */
-  | 'messages-distinct';
+  | 'messages-distinct'
+  /** GET `paths` in turn, each connection starting at a different one. */
+  | 'paths';
 
 export interface LoadJob {
   kind: LoadKind;
@@ -27,6 +29,8 @@ export interface LoadJob {
   project: string;
   /** Requests in all, when set: the load ends after them (durationSec then only bounds the wait). */
   amount?: number;
+  /** The paths the `paths` kind GETs. */
+  paths?: readonly string[];
   /** Authorization header values: connection n sends the n-th (round robin) on every request. */
   authorization?: readonly string[];
 }
@@ -80,7 +84,8 @@ export function parseHotContent(content: unknown): { client: number; counter: nu
  */
 export async function runLoad(job: LoadJob, warmupSec: number): Promise<LoadSummary> {
   // Reads change nothing, so they warm up on the very project they then measure.
-  const warmupProject = job.kind === 'history' ? job.project : `${job.project}-warmup`;
+  const reads = job.kind === 'history' || job.kind === 'paths';
+  const warmupProject = reads ? job.project : `${job.project}-warmup`;
   if (warmupSec > 0) await runOnce({ ...job, durationSec: warmupSec, project: warmupProject });
   return runOnce(job);
 }

@@ -35,6 +35,10 @@ function unauthenticatedRequestsFor(job: LoadJob, client: number, acks: Ack[]): 
       return [hotRequest(job, client, acks)];
     case 'history':
       return [{ method: 'GET', path: `/v1/projects/${encode(job.project)}/messages?limit=50` }];
+    case 'paths': {
+      const paths = job.paths ?? [];
+      return paths.map((_, i) => ({ method: 'GET', path: paths[(i + client) % paths.length] as string }));
+    }
     case 'messages-distinct': {
       let counter = 0;
       return [

@@ -1,9 +1,9 @@
 import { parseJson, request } from '../support/http.js';
-import { type LoadSummary, runLoad } from '../load/client.js';
+import { type LoadJob, type LoadSummary, runLoad } from '../load/client.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
 import { failureExtra } from './http-load.js';
 import { seededHistory, type SeededHistory } from './history-seed.js';
-import { noSuccessReason, startService } from '../support/service.js';
+import { noSuccessReason, type RunningService, startService } from '../support/service.js';
 
 export const HISTORY_LIMIT = 50;
 
@@ -36,18 +36,37 @@ export async function checkPage(
 
 /** The same autocannon load against either server: GET the newest page of the long project. */
 export function loadHistory(context: BenchContext, baseUrl: string, projectId: string): Promise<LoadSummary> {
+  return loadReads(context, { kind: 'history', baseUrl, project: projectId });
+}
+
+/** A read-only load at the run's connections and phase length, each connection's requests capped. */
+export function loadReads(
+  context: BenchContext,
+  job: Pick<LoadJob, 'kind' | 'baseUrl' | 'project' | 'paths'>,
+): Promise<LoadSummary> {
   const { connections, durationSec, warmupSec } = context.options;
   return runLoad(
-    {
-      kind: 'history',
-      baseUrl,
-      connections,
-      durationSec,
-      maxPerConnection: Math.ceil((50_000 * durationSec) / connections),
-      project: projectId,
-    },
+    { ...job, connections, durationSec, maxPerConnection: Math.ceil((50_000 * durationSec) / connections) },
     warmupSec,
   );
+}
+
+/** A read load's figures, with the check of its pages that its target counts on. */
+export function readResult(
+  row: Pick<BenchResult, 'id' | 'name' | 'what'>,
+  load: LoadSummary,
+  service: RunningService,
+  check: NonNullable<BenchResult['check']>,
+): BenchResult {
+  return {
+    ...row,
+    unit: 'req/s',
+    rate: load.rate,
+    p50Ms: load.p50Ms,
+    p99Ms: load.p99Ms,
+    extra: { ...failureExtra(load, service), check: check.detail },
+    check,
+  };
 }
 
 function buildRow(seeded: SeededHistory): BenchResult {
@@ -89,17 +108,7 @@ export const history: Bench = {
         return [build, skipped('history', 'history', what, noSuccessReason(load.statusCodes, load.errors))];
       return [
         build,
-        {
-          id: 'history',
-          name: `history (HTTP) ×${connections}`,
-          what,
-          unit: 'req/s',
-          rate: load.rate,
-          p50Ms: load.p50Ms,
-          p99Ms: load.p99Ms,
-          extra: { ...failureExtra(load, service), check: check.detail },
-          check,
-        },
+        readResult({ id: 'history', name: `history (HTTP) ×${connections}`, what }, load, service, check),
       ];
     } finally {
       await service.stop();

@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
 import type { BenchOptions } from './types.js';
 
+/** The size the projects list is compared at, and its page. */
+export const LIST_BASELINE_PROJECTS = 1_000;
+export const PROJECTS_PAGE = 50;
+
 const USAGE = `npm run bench -- [flags]
   --quick                 whole run under a minute (short phases, small counts)
   --duration <s>          seconds of load per phase (default 8, quick 1.5)
@@ -22,12 +26,14 @@ const USAGE = `npm run bench -- [flags]
   --stream-deltas <n>     deltas of 4 characters per reply in stream-many (default 2000, quick 200)
   --sse-subscribers <n>   idle SSE subscriptions opened by sse-idle (default 1000)
   --memory-projects <n>   distinct projects written by memory (default 100000, quick 10000)
+  --list-projects <n>     projects in the read model projects-list pages through (default 1000000,
+                          quick 100000); compared with the same pages at 1000
   --legacy-rows <n>       legacy rows imported by import-legacy, 100 per project (default 1000000,
                           quick 100000)
   --only <a,b>            run only these (raw-insert, http-raw-insert, seed-naive, emmett, emmett-hot,
                           bulk-insert, http-raw-select, append-many-port, append-many, append-many-auth,
                           append-hot, turns, long-stream, history, rebuild, lag, stream-many, sse-idle,
-                          memory, import-legacy)`;
+                          memory, import-legacy, projects-list)`;
 
 /** A bad command line: printed with the usage, without a stack trace. */
 export class UsageError extends Error {
@@ -69,6 +75,7 @@ function fromArgs(argv: readonly string[]): BenchOptions {
       'sse-subscribers': { type: 'string' },
       'memory-projects': { type: 'string' },
       'legacy-rows': { type: 'string' },
+      'list-projects': { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -131,6 +138,13 @@ function readSide(values: Values, quick: boolean) {
       quick ? 10_000 : 100_000,
       1,
       1_000_000,
+    ),
+    listProjects: integer(
+      'list-projects',
+      raw('list-projects'),
+      quick ? 100_000 : 1_000_000,
+      LIST_BASELINE_PROJECTS + PROJECTS_PAGE,
+      10_000_000,
     ),
     legacyRows: integer('legacy-rows', raw('legacy-rows'), quick ? 100_000 : 1_000_000, 100, 20_000_000),
   };

@@ -33,6 +33,8 @@ export interface BenchOptions {
   sseSubscribers: number;
   /** Distinct projects memory writes one message each to. */
   memoryProjects: number;
+  /** Projects projects-list seeds into the read model it lists. */
+  listProjects: number;
   /** Legacy rows import-legacy imports (100 per project). */
   legacyRows: number;
   only: readonly string[] | undefined;

@@ -10,6 +10,7 @@ import {
   watchConversation,
 } from '../src/index.js';
 import { cuttingProxy, type CuttingProxy } from './support/cutting-proxy.js';
+import { droppingProxy } from './support/dropping-proxy.js';
 
 let service: RunningService;
 let proxy: CuttingProxy;
@@ -146,5 +147,36 @@ describe('watchConversation with streamed replies', () => {
     }
     expect(stored.content).toBe(PIECES.join(''));
     expect(cuts).toBeGreaterThan(2);
+  });
+
+  it('a piece lost on the way is not guessed at: the store reads the message and shows exactly the stored content', async () => {
+    const project = projectId('cg');
+    // The third piece of the reply never reaches the watcher; the pieces after it do.
+    const proxy = await droppingProxy(service.port, (delta) => delta.offset === PIECES[0]!.length * 2);
+    try {
+      const watcher = await watchReply(project, new ConversationClient({ baseUrl: proxy.baseUrl }));
+      const reply = await client.reserveAssistant(project, { content: '' });
+      watcher.follow(reply.id);
+      let offset = 0;
+      for (const delta of PIECES.slice(0, 10))
+        offset = (await client.stream(project, reply.id, { offset, delta })).length;
+      // Not completed: only a read brings the pieces after the gap, no later whole message does.
+      const stored = await client.message(project, reply.id);
+      expect(stored).toMatchObject({ status: 'pending', content: PIECES.slice(0, 10).join('') });
+      await until(
+        () => watcher.store.getSnapshot().find((m) => m.id === reply.id)?.content === stored.content,
+      );
+      expect(watcher.store.getSnapshot().find((m) => m.id === reply.id)).toEqual(stored);
+      expect(proxy.dropped()).toHaveLength(1);
+      const reads = proxy
+        .requests()
+        .filter((path) => path.startsWith(`/v1/projects/${project}/messages/${reply.id}?`));
+      expect(reads.length).toBeGreaterThanOrEqual(1);
+      expect(reads[0]).toContain('minRevision=');
+      // Never wrong text meanwhile: everything shown is a beginning of the stored content.
+      expect(watcher.shown.every((content) => stored.content.startsWith(content))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -23,8 +23,9 @@ import {
 export const messagesProjection: Projection = {
   name: 'messages',
   // 2: message kinds (imported history), message metadata, streamed deltas, and the projects list
-  // (counts, activity).
-  version: 2,
+  // (counts, activity). 3: the projects list's index of current places in ascending order, which
+  // stays compact as places are added at its end (see project-activity.ts).
+  version: 3,
 
   createTables: (g) => `
     CREATE TABLE rm_messages_g${g} (

@@ -18,7 +18,10 @@ export function createActivityTable(g: number): string {
       superseded_by bigint,
       superseded_at timestamptz
     );
-    CREATE INDEX rm_project_activity_g${g}_current ON rm_project_activity_g${g} (seq DESC)
+    -- Ascending although read newest first: new places go at its right end, which keeps its pages
+    -- full (a descending one splits each in half), so the planner prefers it to walking the whole
+    -- table by its primary key, past the places the busiest projects have left behind.
+    CREATE INDEX rm_project_activity_g${g}_current ON rm_project_activity_g${g} (seq)
       WHERE superseded_by IS NULL;
     CREATE INDEX rm_project_activity_g${g}_project ON rm_project_activity_g${g} (project_id)
       WHERE superseded_by IS NULL;

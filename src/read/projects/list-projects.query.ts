@@ -30,29 +30,57 @@ export class ListProjects extends Query<ProjectPage> {
 }
 
 /**
- * The list as it was at `asOf` (see project-activity.ts): the projects' current rows from then,
- * and the rows replaced since, each read newest first from its own index, so a page costs its
- * length plus what was written while the client paged.
+ * The list as it was at `asOf` (see project-activity.ts): the projects' current places before the
+ * cursor, and past the first page the places replaced since `asOf`. Each source is read so that
+ * its cost is bounded whatever plan PostgreSQL settles on for the prepared statement:
+ * - all current places: newest first down the partial index on `seq`, stopping after a page;
+ * - a claim's current places: one lookup per claimed project in the index on `project_id`, then
+ *   sorted (walking the whole list for a few old projects would read the table);
+ * - replaced places: those replaced since `asOf`, from the index on `superseded_by`, i.e. what was
+ *   written while the client paged. On the first page `asOf` is the newest place: none yet.
+ * Materialized, so that no plan reads them by walking `seq` instead; the replaced ones in the order
+ * of their index and before the claim filters them, so that a generic plan reads that range rather
+ * than every replaced place. A page therefore costs its
+ * length, or the claim's, plus the writes since its first page. It asks for one row more than
+ * the page, which says whether another follows.
  */
-const PAGE_SQL = `
-  WITH as_of AS (
-    SELECT coalesce($1::bigint, (SELECT max(seq) FROM rm_project_activity), 0) AS seq
-  ), places AS (
-    (SELECT a.seq, a.project_id FROM rm_project_activity a, as_of
-      WHERE a.superseded_by IS NULL AND a.seq <= as_of.seq AND a.seq < $2
-        AND ($4::text[] IS NULL OR a.project_id = ANY($4))
-      ORDER BY a.seq DESC LIMIT $3)
-    UNION ALL
-    (SELECT a.seq, a.project_id FROM rm_project_activity a, as_of
-      WHERE a.superseded_by > as_of.seq AND a.seq <= as_of.seq AND a.seq < $2
-        AND ($4::text[] IS NULL OR a.project_id = ANY($4))
-      ORDER BY a.seq DESC LIMIT $3)
-  )
-  SELECT places.seq, (SELECT seq FROM as_of) AS as_of, p.project_id, p.revision, p.message_count,
-         p.created_at, p.last_message_at
-    FROM places JOIN rm_projects p USING (project_id)
-   ORDER BY places.seq DESC
-   LIMIT $3`;
+export function pageQuery({ limit, cursor, allowed }: ListProjects): pg.QueryConfig {
+  // Only the placeholders a variant uses are bound: PostgreSQL cannot type one the text lacks.
+  const values: unknown[] = [limit + 1];
+  const bind = (value: unknown, type: string): string => `$${values.push(value)}::${type}`;
+  const claim = allowed ? `AND project_id = ANY(${bind(allowed, 'text[]')})` : '';
+  const asOf = cursor ? bind(cursor.asOf, 'bigint') : undefined;
+  const before = cursor ? `AND seq < ${bind(cursor.after, 'bigint')}` : '';
+  const sources: string[] = [];
+  if (allowed)
+    sources.push(`claimed AS MATERIALIZED (
+      SELECT seq, project_id FROM rm_project_activity WHERE superseded_by IS NULL ${claim})`);
+  if (asOf)
+    sources.push(`replaced AS MATERIALIZED (
+      SELECT seq, project_id FROM rm_project_activity WHERE superseded_by > ${asOf} ORDER BY superseded_by)`);
+  const places = [
+    allowed
+      ? `(SELECT seq, project_id FROM claimed WHERE true ${before} ORDER BY seq DESC LIMIT $1)`
+      : `(SELECT seq, project_id FROM rm_project_activity WHERE superseded_by IS NULL ${before}
+          ORDER BY seq DESC LIMIT $1)`,
+  ];
+  if (asOf)
+    places.push(
+      `(SELECT seq, project_id FROM replaced WHERE true ${before} ${claim} ORDER BY seq DESC LIMIT $1)`,
+    );
+  sources.push(`places AS (${places.join(' UNION ALL ')})`);
+  return {
+    name: `rm_projects_list${cursor ? '_cursor' : ''}${allowed ? '_claimed' : ''}`,
+    text: `
+      WITH ${sources.join(', ')}
+      SELECT places.seq, ${asOf ?? '(SELECT coalesce(max(seq), 0) FROM rm_project_activity)'} AS as_of,
+             p.project_id, p.revision, p.message_count, p.created_at, p.last_message_at
+        FROM places JOIN rm_projects p USING (project_id)
+       ORDER BY places.seq DESC
+       LIMIT $1`,
+    values,
+  };
+}
 
 interface Row {
   seq: string;
@@ -68,12 +96,9 @@ interface Row {
 export class ListProjectsHandler implements IQueryHandler<ListProjects> {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
-  async execute({ limit, cursor, allowed }: ListProjects): Promise<ProjectPage> {
-    const { rows } = await this.pool.query<Row>({
-      name: 'rm_projects_list',
-      text: PAGE_SQL,
-      values: [cursor?.asOf ?? null, cursor?.after ?? Number.MAX_SAFE_INTEGER, limit + 1, allowed ?? null],
-    });
+  async execute(query: ListProjects): Promise<ProjectPage> {
+    const { limit, cursor } = query;
+    const { rows } = await this.pool.query<Row>(pageQuery(query));
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const next =
