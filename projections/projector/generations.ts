@@ -132,14 +132,24 @@ export async function requestRebuild(client: pg.ClientBase, projection: Projecti
   }
 }
 
-/** Creates the projection's first (live, empty) generation unless there is one. */
+/**
+ * Makes sure the projection has a live generation this code can read: creates the first (empty)
+ * one, or brings an older version's tables up to this version's shape (`upgradeTables`) while its
+ * rebuild is pending. Every instance does this at start-up, before it serves a read.
+ */
 export async function ensureLiveGeneration(client: pg.ClientBase, projection: Projection): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...SETUP_LOCK]);
     const generations = await loadGenerations(client, projection.name, true);
-    if (!generations.some((g) => g.state === 'live')) {
+    const live = generations.find((g) => g.state === 'live');
+    if (!live) {
       await createGeneration(client, projection, generations, 'live');
+    } else if (live.version < projection.version && projection.upgradeTables) {
+      // The older generation keeps answering while its rebuild runs: its tables gain what this
+      // code reads, before this instance serves a read.
+      await client.query(projection.upgradeTables(live.generation, live.version));
+      await client.query(projection.activate(live.generation));
     }
     await client.query('COMMIT');
   } catch (error) {

@@ -264,11 +264,6 @@ export class Projector {
     }
     const live = (await loadGenerations(client, this.projection.name)).find((g) => g.state === 'live');
     if (live && live.version !== this.projection.version) {
-      if (live.version < this.projection.version && this.projection.upgradeTables) {
-        // The older generation keeps answering and keeps being projected while the rebuild runs.
-        await client.query(this.projection.upgradeTables(live.generation, live.version));
-        await client.query(this.projection.activate(live.generation));
-      }
       this.options.log(
         'log',
         `${this.projection.name}: version ${live.version} → ${this.projection.version}, rebuilding`,
