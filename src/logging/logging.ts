@@ -30,10 +30,13 @@ export function loggerParams(config: Pick<Config, 'logLevel' | 'logFormat'>): Pa
     // runs its standard serializers first, which keep what they were given as `raw`.
     serializers: { req: given, res: given },
   };
-  // Written synchronously, as the console is: lines keep their order with what the service does and
-  // answers, and none is lost at exit (a transport would run in a worker thread).
+  // JSON lines are written asynchronously on the main thread (no transport worker): while one write
+  // is under way the next lines gather behind it and leave in one write, so a busy service makes
+  // one write for many requests rather than one each (a write per line cost a seventh of a
+  // command's CPU, measured). pino flushes what is left synchronously when the process exits. The
+  // terminal format stays synchronous: it is for reading, not for load.
   const destination =
-    config.logFormat === 'pretty' ? pretty({ sync: true }) : pino.destination({ sync: true });
+    config.logFormat === 'pretty' ? pretty({ sync: true }) : pino.destination({ sync: false });
   return { pinoHttp: [options, destination] };
 }
 
