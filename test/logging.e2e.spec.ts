@@ -114,3 +114,18 @@ it('client errors (4xx) are logged at debug, never above', async () => {
   for (const entry of own) expect(entry.message).toMatch(/→ 400 /);
   expect(entries.filter((entry) => ['ERROR', 'WARN'].includes(entry.level))).toEqual([]);
 });
+
+it('writes the line of a lone request within a second, though lines are written in batches', async () => {
+  const p = projectId('lone');
+  const mark = service.output().length;
+  await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages`);
+  const deadline = Date.now() + 1_000;
+  let lines: LogEntry[] = [];
+  while (lines.length === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    lines = logEntries(service.output().slice(mark)).filter(
+      (entry) => entry.message === 'request completed' && JSON.stringify(entry.fields.req).includes(p),
+    );
+  }
+  expect(lines).toHaveLength(1);
+});
