@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
-import { createLogger } from './logging/logging.js';
+import { createLogger, flushLogs } from './logging/logging.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     );
   await app.listen({ port: config.port, host: config.host });
   logger.log(`listening on http://${config.host}:${config.port}`);
+  flushLogs();
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,5 +1,6 @@
 import { CachedConversation, ConversationStateCache } from '../src/conversation/conversation-state.cache.js';
-import type { UserMessaged } from '../src/conversation/conversation.events.js';
+import type { ConversationEvent, UserMessaged } from '../src/conversation/conversation.events.js';
+import { type ConversationState, evolve, initialState } from '../src/conversation/conversation.js';
 
 const userMessaged = (messageId: string, content: string): UserMessaged => ({
   type: 'UserMessaged',
@@ -43,6 +44,95 @@ describe('CachedConversation', () => {
     expect(folded.bytes).toBe(2 * one);
     folded.apply(userMessaged('m1', 'y'.repeat(1000)), 2);
     expect(folded.bytes).toBe(one + one + 2 * 900);
+  });
+});
+
+/** A turn with every field in use: a user message, a reply streamed and completed, a reply still streaming. */
+const turn: ConversationEvent[] = [
+  {
+    type: 'UserMessaged',
+    data: {
+      messageId: 'u1',
+      projectId: 'p',
+      content: 'Cut the intro — "quote" \\ ✂️ \u2028',
+      imageUrls: ['https://example.com/a.png'],
+      createdBy: 'alice',
+      createdAt: '2026-11-26T10:00:00.000Z',
+      metadata: { client: { name: 'editor', build: 7 }, tags: ['a'] },
+    },
+  },
+  {
+    type: 'AssistantReserved',
+    data: {
+      messageId: 'a1',
+      projectId: 'p',
+      content: '',
+      replyTo: 'u1',
+      createdBy: 'alice',
+      createdAt: '2026-11-26T10:00:01.000Z',
+      metadata: { model: 'm-1' },
+    },
+  },
+  { type: 'AssistantDeltaAppended', data: { messageId: 'a1', projectId: 'p', offset: 0, delta: 'Do' } },
+  { type: 'AssistantDeltaAppended', data: { messageId: 'a1', projectId: 'p', offset: 2, delta: 'ne' } },
+  {
+    type: 'AssistantCompleted',
+    data: {
+      messageId: 'a1',
+      projectId: 'p',
+      content: 'Done',
+      status: 'success',
+      completedAt: '2026-11-26T10:00:02.000Z',
+      metadata: { usage: { output: 3 } },
+    },
+  },
+  {
+    type: 'AssistantReserved',
+    data: {
+      messageId: 'a2',
+      projectId: 'p',
+      content: '',
+      replyTo: 'u1',
+      createdBy: null,
+      createdAt: '2026-11-26T10:00:03.000Z',
+      metadata: {},
+    },
+  },
+  { type: 'AssistantDeltaAppended', data: { messageId: 'a2', projectId: 'p', offset: 0, delta: 'Wor' } },
+];
+
+describe('CachedConversation, against evolve', () => {
+  it('gives every message exactly as evolve folds it, settled ones packed and the streaming one not', () => {
+    const folded = new CachedConversation();
+    let expected: ConversationState = initialState;
+    turn.forEach((event, revision) => {
+      folded.apply(event, revision);
+      expected = evolve(expected, event);
+      const state = folded.state();
+      expect(state.revision).toBe(expected.revision);
+      for (const id of ['u1', 'a1', 'a2', 'unknown'])
+        expect(state.messages.get(id)).toEqual(expected.messages.get(id));
+    });
+    expect(folded.state().messages.get('a1')?.message).toMatchObject({
+      content: 'Done',
+      status: 'success',
+      metadata: { model: 'm-1', usage: { output: 3 } },
+    });
+    expect(folded.state().messages.get('a2')?.message).toMatchObject({ content: 'Wor', status: 'pending' });
+  });
+
+  it('holds a settled message as a third of the bytes of the same message streaming', () => {
+    const settled = new CachedConversation();
+    settled.apply(turn[0] as ConversationEvent, 0);
+    const streaming = new CachedConversation();
+    streaming.apply(
+      {
+        ...(turn[5] as ConversationEvent),
+        data: { ...turn[5]!.data, content: (turn[0] as UserMessaged).data.content },
+      } as ConversationEvent,
+      0,
+    );
+    expect(settled.bytes * 2).toBeLessThan(streaming.bytes);
   });
 });
 

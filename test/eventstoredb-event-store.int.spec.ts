@@ -32,7 +32,7 @@ describe('EventStoreDB adapter', () => {
       EVENTSTORE_CONNECTION_STRING: standIn.connectionString,
       APPEND_CONCURRENCY: '2',
     });
-    const store = createEventStore(undefined as unknown as pg.Pool, config);
+    const store = await createEventStore(undefined as unknown as pg.Pool, config);
     try {
       expect(store).toBeInstanceOf(EventStoreDbEventStore);
       const name = stream();

@@ -15,17 +15,21 @@ beforeAll(async () => {
 });
 afterAll(async () => service?.stop());
 
-/** Runs `action`, then waits until an entry matching `until` is logged; returns what was logged. */
+/**
+ * Runs `action`, then waits until `count` entries matching `until` are logged (lines are written
+ * asynchronously, so they may arrive apart); returns what was logged.
+ */
 async function logsOf(
   action: () => Promise<unknown>,
   until: (entry: LogEntry) => boolean,
+  count = 1,
 ): Promise<LogEntry[]> {
   const mark = service.output().length;
   await action();
   const deadline = Date.now() + 10_000;
   for (;;) {
     const entries = logEntries(service.output().slice(mark));
-    if (entries.some(until) || Date.now() > deadline) return entries;
+    if (entries.filter(until).length >= count || Date.now() > deadline) return entries;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -79,6 +83,7 @@ it('a minRevision wait that times out answers 503 with Retry-After and logs one 
       ]);
     },
     (entry) => http(entry) && entry.message.includes(p),
+    2,
   );
   for (const answer of answers) {
     expect(answer.status).toBe(503);
@@ -108,4 +113,19 @@ it('client errors (4xx) are logged at debug, never above', async () => {
   expect(own.map((entry) => entry.level)).toEqual(['DEBUG', 'DEBUG', 'DEBUG']);
   for (const entry of own) expect(entry.message).toMatch(/→ 400 /);
   expect(entries.filter((entry) => ['ERROR', 'WARN'].includes(entry.level))).toEqual([]);
+});
+
+it('writes the line of a lone request within a second, though lines are written in batches', async () => {
+  const p = projectId('lone');
+  const mark = service.output().length;
+  await request(service.baseUrl, 'GET', `/v1/projects/${p}/messages`);
+  const deadline = Date.now() + 1_000;
+  let lines: LogEntry[] = [];
+  while (lines.length === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    lines = logEntries(service.output().slice(mark)).filter(
+      (entry) => entry.message === 'request completed' && JSON.stringify(entry.fields.req).includes(p),
+    );
+  }
+  expect(lines).toHaveLength(1);
 });

@@ -86,6 +86,35 @@ describe('GET /v1/projects/{projectId}/messages', () => {
   it('400 for a bad projectId', async () => {
     expect((await get(`/v1/projects/_bad/messages`)).status).toBe(400);
   });
+
+  it('holds every message exactly as the command answered it and GET of the message gives it', async () => {
+    const p = projectId('history-fields');
+    const user = await post(`/v1/projects/${p}/messages`, {
+      content: 'Cut the intro — and "quote" \\ this \u2028 ✂️',
+      imageUrls: ['https://example.com/a.png'],
+      metadata: { client: { name: 'editor', build: 7 }, tags: ['a', 'b'], empty: {} },
+    });
+    const reserved = await post(`/v1/projects/${p}/assistant-messages`, {
+      content: 'Generating code',
+      replyTo: user.body.id,
+      metadata: { model: 'm-1', usage: { input: 12 } },
+    });
+    await post(`/v1/projects/${p}/assistant-messages/${reserved.body.id}/stream`, { offset: 0, delta: 'Do' });
+    const completed = await post(`/v1/projects/${p}/assistant-messages/${reserved.body.id}/complete`, {
+      metadata: { usage: { output: 3 } },
+    });
+    const pending = await post(`/v1/projects/${p}/assistant-messages`, { replyTo: user.body.id });
+    const revision = pending.headers.get('etag')?.replaceAll('"', '');
+
+    const page = await get(`/v1/projects/${p}/messages?minRevision=${revision}`);
+    expect(page.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const single = await Promise.all(
+      [user, completed, pending].map((answer) => get(`/v1/projects/${p}/messages/${answer.body.id}`)),
+    );
+    expect(page.body.data).toEqual(single.map((res) => res.body));
+    expect(page.body.data).toEqual([user.body, completed.body, pending.body]);
+    expect(page.body.data[1].updatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
 });
 
 describe('GET /v1/projects/{projectId}/messages/{messageId}', () => {

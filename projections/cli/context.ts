@@ -92,7 +92,7 @@ export async function openDatabase(
     application_name: applicationName,
   });
   pool.on('error', () => undefined);
-  const store = createEventStore(pool, config);
+  const store = await createEventStore(pool, config);
   const close = async () => {
     await store.close().catch(() => undefined);
     await pool.end().catch(() => undefined);

@@ -20,6 +20,31 @@ export interface MessageRow {
 export const MESSAGE_COLUMNS =
   'project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at, created_by, revision, metadata';
 
+/** toISOString's form, from a timestamptz: milliseconds, UTC, "Z". */
+const ISO_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * The columns of a Message as toMessage gives it, named and ordered as its JSON: `json_agg` over a
+ * row of them writes the same JSON that JSON.stringify writes of toMessage's result, so a page can
+ * leave PostgreSQL as text and go out as it is, never parsed and serialized again in between.
+ */
+export const MESSAGE_JSON_COLUMNS = [
+  'id',
+  'project_id AS "projectId"',
+  'sequence',
+  'role',
+  'kind',
+  'status',
+  'content',
+  'image_urls AS "imageUrls"',
+  'reply_to AS "replyTo"',
+  `to_char(created_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "createdAt"`,
+  `to_char(updated_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "updatedAt"`,
+  'created_by AS "createdBy"',
+  'revision',
+  'metadata',
+].join(', ');
+
 export function toMessage(row: MessageRow): Message {
   return {
     id: row.id,

@@ -1,34 +1,104 @@
 import type { ConversationEvent } from './conversation.events.js';
 import { type ConversationState, type MessageEntry, nextEntry } from './conversation.js';
+import { type Message } from './message.js';
 
 /**
  * A conversation's decision state, folded in place (evolve's overlays are for the short life of
  * one batch of commands; a long stream is folded here without copying).
+ *
+ * A settled message (a user message, a finished reply) is kept packed: its entry's values as one
+ * JSON array, a string of one byte a character, where the entry as objects is a dozen heap
+ * objects of pointers. It is unpacked only when a command names that message again. A reply being
+ * streamed stays an object: it changes with every piece, and packing it each time would make a
+ * reply's cost grow with the square of its length.
  */
 export class CachedConversation {
   revision = -1;
   bytes = 0;
-  private readonly messages = new Map<string, MessageEntry>();
+  // The first message in fields and the others in a map made for the second: a cache of many
+  // conversations holds mostly short ones, and a map is the largest part of a one-message one.
+  private firstId: string | undefined;
+  private first: MessageEntry | string | undefined;
+  private others: Map<string, MessageEntry | string> | undefined;
 
   apply(event: ConversationEvent, revision: number): void {
-    const previous = this.messages.get(event.data.messageId);
-    const entry = nextEntry(previous, event, revision);
-    this.messages.set(entry.message.id, entry);
-    this.bytes += sizeOf(entry) - (previous ? sizeOf(previous) : 0);
+    const kept = this.kept(event.data.messageId);
+    const entry = nextEntry(kept === undefined ? undefined : unpack(kept), event, revision);
+    const stored = entry.message.status === 'pending' ? entry : pack(entry);
+    this.keep(entry.message.id, stored);
+    this.bytes += sizeOf(stored) - (kept === undefined ? 0 : sizeOf(kept));
     this.revision = revision;
   }
 
   state(): ConversationState {
-    return { revision: this.revision, messages: this.messages };
+    return {
+      revision: this.revision,
+      messages: {
+        get: (messageId) => {
+          const kept = this.kept(messageId);
+          return kept === undefined ? undefined : unpack(kept);
+        },
+      },
+    };
+  }
+
+  private kept(messageId: string): MessageEntry | string | undefined {
+    return messageId === this.firstId ? this.first : this.others?.get(messageId);
+  }
+
+  private keep(messageId: string, stored: MessageEntry | string): void {
+    if (this.firstId === undefined || this.firstId === messageId) {
+      this.firstId = messageId;
+      this.first = stored;
+    } else {
+      (this.others ??= new Map()).set(messageId, stored);
+    }
   }
 }
 
-/** Rough heap cost of an entry: strings are UTF-16, plus object overhead. */
-function sizeOf(entry: MessageEntry): number {
-  const { message } = entry;
-  const shared = entry.reservedContent === message.content ? 0 : (entry.reservedContent?.length ?? 0);
+/** Every field of Message (the compiler checks none is missing), in the order pack writes them. */
+const FIELDS = Object.keys({
+  id: true,
+  projectId: true,
+  sequence: true,
+  role: true,
+  kind: true,
+  status: true,
+  content: true,
+  imageUrls: true,
+  replyTo: true,
+  createdAt: true,
+  updatedAt: true,
+  createdBy: true,
+  revision: true,
+  metadata: true,
+} satisfies Record<keyof Message, true>) as (keyof Message)[];
+
+function pack(entry: MessageEntry): string {
+  const values: unknown[] = FIELDS.map((field) => entry.message[field]);
+  values.push(entry.reservedContent);
+  // JSON.stringify's result keeps the slack of the buffer it was built in (a third more, measured);
+  // a copy is exactly as long as its text.
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('utf8');
+}
+
+function unpack(kept: MessageEntry | string): MessageEntry {
+  if (typeof kept !== 'string') return kept;
+  const values = JSON.parse(kept) as unknown[];
+  const message = Object.fromEntries(FIELDS.map((field, i) => [field, values[i]])) as unknown as Message;
+  return { message, reservedContent: values[FIELDS.length] as string | null };
+}
+
+/**
+ * Rough heap cost: a packed entry's text (two bytes a character when it is not all Latin-1) and
+ * its map slot; an entry as objects, its strings and a dozen objects.
+ */
+function sizeOf(kept: MessageEntry | string): number {
+  if (typeof kept === 'string') return 2 * kept.length + 60;
+  const { message } = kept;
+  const shared = kept.reservedContent === message.content ? 0 : (kept.reservedContent?.length ?? 0);
   const urls = message.imageUrls.reduce((sum, url) => sum + url.length, 0);
-  return 2 * (message.content.length + shared + urls) + 400;
+  return 2 * (message.content.length + shared + urls + JSON.stringify(message.metadata).length) + 1000;
 }
 
 /** Least recently used conversations are dropped once the total passes the byte budget. */

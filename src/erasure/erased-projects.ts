@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
+import { CoalescedLookup } from '../database/coalesced-lookup.js';
 import { PG_POOL } from '../database/database.module.js';
 import { NotificationHub } from '../read/notifications/notification-hub.js';
 import { ERASED_CHANNEL, erasedAmong } from './tombstones.js';
@@ -13,11 +14,13 @@ type ErasedListener = (projectIds: readonly string[] | '*') => void;
  * Whether a project was erased, as this instance can know it without ever answering stale: an
  * erasure is forever, so only "erased" is remembered; "not erased" is looked up in the tombstones
  * every time (one indexed lookup), so an instance that missed a notification still answers 410.
+ * The lookups of concurrent requests share one query.
  */
 @Injectable()
 export class ErasedProjects {
   private readonly known = new Set<string>();
   private readonly listeners = new Set<ErasedListener>();
+  private readonly lookup = new CoalescedLookup((projectIds) => this.erasedAmong(projectIds));
 
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
@@ -31,7 +34,7 @@ export class ErasedProjects {
 
   async isErased(projectId: string): Promise<boolean> {
     if (this.known.has(projectId)) return true;
-    return (await this.erasedAmong([projectId])).has(projectId);
+    return this.lookup.has(projectId);
   }
 
   /** Known without a lookup: erased and heard of by this instance. */

@@ -6,7 +6,6 @@ import { PG_POOL } from '../database/database.module.js';
 import { migrate } from '../database/migrations.js';
 import { CONVERSATION_STREAM_PREFIX } from '../conversation/conversation-stream.js';
 import { EVENT_STORE, type EventStore } from './event-store.port.js';
-import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.js';
 import { EVENT_STORE_MIGRATIONS } from './postgres/event-store.schema.js';
 import { PostgresEventStore } from './postgres/postgres-event-store.js';
 import { type NotificationSource } from '../database/pool-listener.js';
@@ -20,7 +19,7 @@ import { NotificationsModule } from '../read/notifications/notifications.module.
     {
       provide: EVENT_STORE,
       inject: [PG_POOL, CONFIG, NotificationHub],
-      useFactory: (pool: pg.Pool, config: Config, hub: NotificationHub): EventStore =>
+      useFactory: (pool: pg.Pool, config: Config, hub: NotificationHub): Promise<EventStore> =>
         createEventStore(pool, config, hub),
     },
   ],
@@ -44,15 +43,18 @@ export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {
 /**
  * The adapter EVENT_STORE selects. On PostgreSQL, `notifications` (the service's one LISTEN
  * connection) wakes watchAppends; without it the adapter listens on a connection of its own. APPEND_CONCURRENCY bounds the appends in flight on both: on
- * PostgreSQL, group-commit transactions; on EventStoreDB, appends to different streams.
+ * PostgreSQL, group-commit transactions; on EventStoreDB, appends to different streams. The
+ * EventStoreDB client (gRPC and its protocol definitions, megabytes of code) is loaded only when
+ * it is the one selected.
  */
-export function createEventStore(
+export async function createEventStore(
   pool: pg.Pool,
   config: Config,
   notifications?: NotificationSource,
-): EventStore {
+): Promise<EventStore> {
   if (config.eventStore === 'eventstoredb') {
     if (!config.eventStoreConnectionString) throw new Error('EVENTSTORE_CONNECTION_STRING is not set');
+    const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-event-store.js');
     return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString, {
       maxConcurrentAppends: config.appendConcurrency,
       connection: config.eventStoreConnectionOptions,

@@ -89,3 +89,14 @@ export function sendConditional(
   if (ifNoneMatchMatches(ifNoneMatch, etag)) void reply.status(304).send();
   else void reply.status(200).send(body);
 }
+
+/** As sendConditional, with a body that is JSON text already (sent as it is). */
+export function sendConditionalJson(
+  reply: FastifyReply,
+  ifNoneMatch: string | undefined,
+  revision: number,
+  json: string,
+): void {
+  void reply.type('application/json; charset=utf-8');
+  sendConditional(reply, ifNoneMatch, revision, json);
+}

@@ -1,16 +1,29 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type pg from 'pg';
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../../../projections/index.js';
+import { MESSAGE_JSON_COLUMNS } from '../../../projections/index.js';
 import { type Message } from '../../conversation/message.js';
 import { PG_POOL } from '../../database/database.module.js';
 import { ProjectedRevisions } from './projected-revisions.js';
 
+/**
+ * A page of history as its JSON: `dataJson` is the messages' JSON array exactly as PostgreSQL
+ * wrote it (see MESSAGE_JSON_COLUMNS), so a page is sent without being parsed and serialized again.
+ */
 export interface MessagePage {
-  data: Message[];
+  /** The JSON array of the page's messages, in ascending sequence order. */
+  dataJson: string;
   hasMore: boolean;
   /** The stream revision the read model reflects for this project; -1 when it has none. */
   revision: number;
+}
+
+/** A page as its response body has it. */
+export type MessagePageBody = Omit<MessagePage, 'dataJson'> & { data: Message[] };
+
+/** The response body of a page, MessagePageBody's JSON. */
+export function pageJson(page: MessagePage): string {
+  return `{"data":${page.dataJson},"hasMore":${page.hasMore},"revision":${page.revision}}`;
 }
 
 export type PageCursor = { before: number } | { after: number } | Record<string, never>;
@@ -26,20 +39,22 @@ export class GetMessages extends Query<MessagePage> {
   }
 }
 
-// One statement, so the page and the revision it reports come from the same snapshot.
+// One statement, so the page and the revision it reports come from the same snapshot. Whether
+// more lie beyond the page is one probe of the index past the page's far edge.
 const PAGE_SQL = {
-  newest: { where: 'project_id = $1', order: 'DESC' },
-  before: { where: 'project_id = $1 AND sequence < $3', order: 'DESC' },
-  after: { where: 'project_id = $1 AND sequence > $3', order: 'ASC' },
+  newest: { where: 'project_id = $1', order: 'DESC', beyond: '<', edge: 'min' },
+  before: { where: 'project_id = $1 AND sequence < $3', order: 'DESC', beyond: '<', edge: 'min' },
+  after: { where: 'project_id = $1 AND sequence > $3', order: 'ASC', beyond: '>', edge: 'max' },
 };
 
 function pageQuery(kind: keyof typeof PAGE_SQL): string {
-  const { where, order } = PAGE_SQL[kind];
+  const { where, order, beyond, edge } = PAGE_SQL[kind];
   return `SELECT coalesce((SELECT revision FROM rm_projects WHERE project_id = $1), -1) AS revision,
-                 coalesce((SELECT json_agg(page ORDER BY page.sequence ${order})
-                             FROM (SELECT ${MESSAGE_COLUMNS} FROM rm_messages
-                                    WHERE ${where} ORDER BY sequence ${order} LIMIT $2) page),
-                          '[]') AS rows`;
+                 coalesce(page.data, '[]')::text AS data,
+                 EXISTS (SELECT 1 FROM rm_messages WHERE project_id = $1 AND sequence ${beyond} page.edge) AS has_more
+            FROM (SELECT json_agg(m ORDER BY m.sequence) AS data, ${edge}(m.sequence) AS edge
+                    FROM (SELECT ${MESSAGE_JSON_COLUMNS} FROM rm_messages
+                           WHERE ${where} ORDER BY sequence ${order} LIMIT $2) m) page`;
 }
 
 @QueryHandler(GetMessages)
@@ -52,17 +67,19 @@ export class GetMessagesHandler implements IQueryHandler<GetMessages> {
   async execute({ projectId, limit, cursor, minRevision }: GetMessages): Promise<MessagePage> {
     if (minRevision !== undefined) await this.revisions.waitFor(projectId, minRevision);
     const kind = 'before' in cursor ? 'before' : 'after' in cursor ? 'after' : 'newest';
-    const values: unknown[] = [projectId, limit + 1];
+    const values: unknown[] = [projectId, limit];
     if ('before' in cursor) values.push(cursor.before);
     if ('after' in cursor) values.push(cursor.after);
-    const { rows } = await this.pool.query<{ revision: string; rows: MessageRow[] }>({
-      name: `rm_messages_${kind}`,
+    const { rows } = await this.pool.query<{ revision: string; has_more: boolean; data: string }>({
+      name: `rm_messages_page_${kind}`,
       text: pageQuery(kind),
       values,
     });
-    const fetched = rows[0]?.rows ?? [];
-    const page = fetched.slice(0, limit).map(toMessage);
-    if (kind !== 'after') page.reverse();
-    return { data: page, hasMore: fetched.length > limit, revision: Number(rows[0]?.revision ?? -1) };
+    const [row] = rows;
+    return {
+      dataJson: row?.data ?? '[]',
+      hasMore: row?.has_more ?? false,
+      revision: Number(row?.revision ?? -1),
+    };
   }
 }

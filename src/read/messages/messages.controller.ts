@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { sendConditional } from '../../http/etag.js';
+import { sendConditional, sendConditionalJson } from '../../http/etag.js';
 import { Problem } from '../../http/problem.js';
 import { integerParam } from '../../http/query-params.js';
 import {
@@ -16,7 +16,7 @@ import { MessageIdPipe, ProjectIdPipe } from '../../http/validation.js';
 import { MessageSchema } from '../../conversation/message.schema.js';
 import { MessagePageSchema } from './messages.schema.js';
 import { GetMessage } from './get-message.query.js';
-import { GetMessages, type PageCursor } from './get-messages.query.js';
+import { GetMessages, type PageCursor, pageJson } from './get-messages.query.js';
 import { RefusesErasedProjects } from '../../erasure/erased-project.guard.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -63,7 +63,7 @@ export class MessagesController {
     if (query.after !== undefined) cursor = { after: integerParam('after', query.after, 0, -1, MAX) };
     // minRevision waits first; the comparison is with what is then answered.
     const page = await this.queries.execute(new GetMessages(projectId, limit, cursor, minRevisionOf(query)));
-    sendConditional(reply, ifNoneMatch, page.revision, page);
+    sendConditionalJson(reply, ifNoneMatch, page.revision, pageJson(page));
   }
 
   /**

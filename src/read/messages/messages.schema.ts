@@ -1,10 +1,10 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { MessageSchema } from '../../conversation/message.schema.js';
 import { type Message } from '../../conversation/message.js';
-import { type MessagePage } from './get-messages.query.js';
+import { type MessagePageBody } from './get-messages.query.js';
 
 @ApiSchema({ name: 'MessagePage' })
-export class MessagePageSchema implements MessagePage {
+export class MessagePageSchema implements MessagePageBody {
   @ApiProperty({ type: [MessageSchema], description: 'In ascending sequence order' }) data!: Message[];
   @ApiProperty({ description: 'More messages lie beyond the page in the direction being paged' })
   hasMore!: boolean;
