@@ -31,6 +31,13 @@ const TARGETS: readonly Target[] = [
   { subject: 'sse-idle', metric: 'mb', op: '<=', value: 50 },
 ];
 
+/** The results a subject's targets are measured against (their ids). */
+export function baselinesOf(subject: string): string[] {
+  return TARGETS.filter(
+    (target) => target.subject === subject && target.value !== undefined && target.baseline !== undefined,
+  ).map((target) => target.baseline ?? '');
+}
+
 export function compare(results: readonly BenchResult[]): Comparison[] {
   const byId = new Map(results.map((result) => [result.id, result]));
   // Context-only comparisons are left out when their baseline was not run (e.g. under --only).

@@ -35,7 +35,13 @@ export interface BenchOptions {
   memoryProjects: number;
   /** Legacy rows import-legacy imports (100 per project). */
   legacyRows: number;
+  /** Seconds of load per connection count of the scaling curve. */
+  scalingDurationSec: number;
+  /** Projects whose cached decision state state-cache measures. */
+  cacheProjects: number;
   only: readonly string[] | undefined;
+  /** The scenario whose service runs under the CPU profiler (and the only one run). */
+  profile: string | undefined;
 }
 
 export type ExtraValue = string | number | boolean;
@@ -51,6 +57,8 @@ export interface BenchResult {
   p99Ms?: number;
   /** A size in MB (memory scenarios): shown in the rate column. */
   mb?: number;
+  /** A size in bytes of one thing (`unit` says of what): shown in the rate column. */
+  bytes?: number;
   extra: Record<string, ExtraValue>;
   /** A correctness check that must pass for this result's targets to count. */
   check?: { ok: boolean; detail: string };
@@ -62,6 +70,8 @@ export interface BenchContext {
   /** A fresh, empty database for this bench; returns its connection URL. */
   database(name: string): Promise<string>;
   log(message: string): void;
+  /** Set while the profiled scenario runs: its services write their CPU profiles here. */
+  cpuProfileDir?: string;
 }
 
 export interface Bench {
