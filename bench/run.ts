@@ -25,6 +25,7 @@ import { memory } from './scenarios/memory.js';
 import { rebuild } from './scenarios/rebuild.js';
 import { streamMany } from './scenarios/stream-many.js';
 import { sseIdle } from './scenarios/sse-idle.js';
+import { scaling } from './scenarios/scaling.js';
 import type { Bench, BenchContext, BenchResult, Machine } from './support/types.js';
 
 /**
@@ -47,6 +48,7 @@ const BENCHES: readonly Bench[] = [
   appendManyAuth,
   appendHot,
   turns,
+  scaling,
   longStream,
   lag,
   streamMany,

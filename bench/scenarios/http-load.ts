@@ -23,6 +23,27 @@ function tokensFor(project: string, connections: number): Promise<string[]> {
   );
 }
 
+/** A load of one kind against a running service: connection n on project `<project>-<n>`. */
+export function serviceLoad(
+  kind: LoadKind,
+  baseUrl: string,
+  project: string,
+  connections: number,
+  phase: { durationSec: number; warmupSec: number },
+): Promise<LoadSummary> {
+  return runLoad(
+    {
+      kind,
+      baseUrl,
+      connections,
+      durationSec: phase.durationSec,
+      maxPerConnection: Math.ceil((20_000 * phase.durationSec) / connections),
+      project,
+    },
+    phase.warmupSec,
+  );
+}
+
 /** Runs one autocannon load against a freshly started service; one project per connection. */
 async function measure(context: BenchContext, scenario: HttpScenario): Promise<BenchResult> {
   const { connections, durationSec } = context.options;
@@ -31,17 +52,10 @@ async function measure(context: BenchContext, scenario: HttpScenario): Promise<B
   if (typeof service === 'string') return skipped(scenario.id, scenario.id, what, service);
   const project = `${scenario.id}-${Date.now().toString(36)}`;
   try {
-    const load = await runLoad(
-      {
-        kind: scenario.kind,
-        baseUrl: service.baseUrl,
-        connections,
-        durationSec,
-        maxPerConnection: Math.ceil((20_000 * durationSec) / connections),
-        project,
-      },
-      context.options.warmupSec,
-    );
+    const load = await serviceLoad(scenario.kind, service.baseUrl, project, connections, {
+      durationSec,
+      warmupSec: context.options.warmupSec,
+    });
     if (load.ok === 0)
       return skipped(scenario.id, scenario.id, what, noSuccessReason(load.statusCodes, load.errors));
     return {

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from './processes.js';
+import { SCALING_CONNECTIONS } from './curve.js';
 import type { BenchOptions, BenchResult, Comparison, Machine, Target } from './types.js';
 
 /** With a value: the project's targets. Without: context only (no pass/fail). */
@@ -29,6 +30,12 @@ const TARGETS: readonly Target[] = [
   { subject: 'stream-many', baseline: 'append-many', metric: 'rate', op: '>=', value: 0.5 },
   { subject: 'stream-lag', metric: 'p99Ms', op: '<=', value: 50 },
   { subject: 'sse-idle', metric: 'mb', op: '<=', value: 50 },
+  ...SCALING_CONNECTIONS.map((connections): Target => ({
+    subject: `scaling-many-${connections}`,
+    baseline: `scaling-raw-${connections}`,
+    metric: 'rate',
+    op: '>=',
+  })),
 ];
 
 /** The results a subject's targets are measured against (their ids). */
