@@ -25,6 +25,7 @@ import { memory } from './scenarios/memory.js';
 import { rebuild } from './scenarios/rebuild.js';
 import { streamMany } from './scenarios/stream-many.js';
 import { sseIdle } from './scenarios/sse-idle.js';
+import { stateCache } from './scenarios/state-cache.js';
 import { scaling } from './scenarios/scaling.js';
 import type { Bench, BenchContext, BenchResult, Machine } from './support/types.js';
 
@@ -54,6 +55,7 @@ const BENCHES: readonly Bench[] = [
   streamMany,
   sseIdle,
   memory,
+  stateCache,
   importLegacy,
 ];
 

@@ -2,6 +2,7 @@ import { secretToken, TEST_SECRET } from '../../test/support/tokens.js';
 import { type LoadKind, type LoadSummary, runLoad } from '../load/client.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
 import { noSuccessReason, type RunningService, startService } from '../support/service.js';
+import { gcExtra, readServiceMetrics, type ServiceMetrics } from '../support/service-metrics.js';
 
 interface HttpScenario {
   id: string;
@@ -29,7 +30,7 @@ export function serviceLoad(
   baseUrl: string,
   project: string,
   connections: number,
-  phase: { durationSec: number; warmupSec: number },
+  phase: { durationSec: number; warmupSec: number; beforeMeasured?: () => Promise<void> },
 ): Promise<LoadSummary> {
   return runLoad(
     {
@@ -41,6 +42,7 @@ export function serviceLoad(
       project,
     },
     phase.warmupSec,
+    phase.beforeMeasured,
   );
 }
 
@@ -52,12 +54,15 @@ async function measure(context: BenchContext, scenario: HttpScenario): Promise<B
   if (typeof service === 'string') return skipped(scenario.id, scenario.id, what, service);
   const project = `${scenario.id}-${Date.now().toString(36)}`;
   try {
+    let before: ServiceMetrics | undefined;
     const load = await serviceLoad(scenario.kind, service.baseUrl, project, connections, {
       durationSec,
       warmupSec: context.options.warmupSec,
+      beforeMeasured: async () => void (before = await readServiceMetrics(service.baseUrl)),
     });
     if (load.ok === 0)
       return skipped(scenario.id, scenario.id, what, noSuccessReason(load.statusCodes, load.errors));
+    const gc = before ? gcExtra(before, await readServiceMetrics(service.baseUrl), load.ok) : {};
     return {
       id: scenario.id,
       name: `${scenario.id} (HTTP) ×${connections}`,
@@ -66,7 +71,7 @@ async function measure(context: BenchContext, scenario: HttpScenario): Promise<B
       rate: load.rate,
       p50Ms: load.p50Ms,
       p99Ms: load.p99Ms,
-      extra: failureExtra(load, service),
+      extra: { ...failureExtra(load, service), ...gc },
     };
   } finally {
     await service.stop();

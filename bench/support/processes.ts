@@ -69,11 +69,22 @@ export function monotonicMs(): number {
 }
 
 /**
- * Runs a load generator (a compiled bench file) as its own process: sends it `job`, resolves with
- * the one summary it answers, and stops it; rejects when it exits first or takes over `limitMs`.
+ * Runs a load generator (a compiled bench file) as its own process, with `nodeFlags` added to
+ * this process's: sends it `job`, resolves with the one summary it answers, and stops it; rejects
+ * when it exits first or takes over `limitMs`.
  */
-export async function runChildJob<Summary>(file: string, job: unknown, limitMs: number): Promise<Summary> {
-  const child = track(fork(benchFile(file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+export async function runChildJob<Summary>(
+  file: string,
+  job: unknown,
+  limitMs: number,
+  nodeFlags: readonly string[] = [],
+): Promise<Summary> {
+  const child = track(
+    fork(benchFile(file), [], {
+      execArgv: [...process.execArgv, ...nodeFlags],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   try {
     return await new Promise<Summary>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${file} exceeded ${limitMs} ms`)), limitMs);

@@ -78,6 +78,7 @@ export function compare(results: readonly BenchResult[]): Comparison[] {
 
 function formatRate(result: BenchResult): string {
   if (result.mb !== undefined) return `${result.mb.toFixed(1)} MB`;
+  if (result.bytes !== undefined) return `${result.bytes.toLocaleString('en-US')} ${result.unit ?? 'bytes'}`;
   if (result.rate === undefined) return '—';
   const digits = result.rate < 100 ? 1 : 0;
   return `${result.rate.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${result.unit ?? '/s'}`;
@@ -124,7 +125,7 @@ export function markdown(
     '',
     `Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.platform}, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
     '',
-    '| name | what | rate / MB | p50 | p99 | extra | vs baseline (target) |',
+    '| name | what | rate / size | p50 | p99 | extra | vs baseline (target) |',
     '|---|---|---:|---:|---:|---|---|',
   ];
   for (const result of results) {
