@@ -1,6 +1,5 @@
-import { fork } from 'node:child_process';
 import { type LoadSummary, runLoad } from '../load/client.js';
-import { benchFile, stopChild, tail, track } from '../support/processes.js';
+import { type BaselineServer, forkBaselineServer } from '../support/baseline-process.js';
 import type { Bench, BenchContext, BenchResult } from '../support/types.js';
 import { EVENTS_TABLE_SQL } from './events-table.js';
 import { newClient } from '../support/postgres.js';
@@ -8,13 +7,8 @@ import { newClient } from '../support/postgres.js';
 /** The same pool size the service uses by default (DATABASE_POOL_SIZE). */
 export const POOL_SIZE = 20;
 
-/** The baseline's server, running on its own table: where to send the load, and how to stop it. */
-export interface RawInsertServer {
-  baseUrl: string;
-  stop(): Promise<void>;
-}
-
-export async function startRawInsertServer(context: BenchContext, name: string): Promise<RawInsertServer> {
+/** The baseline's server, on a fresh database of its own with the events table. */
+export async function startRawInsertServer(context: BenchContext, name: string): Promise<BaselineServer> {
   const url = await context.database(name);
   const setup = newClient(url);
   await setup.connect();
@@ -23,25 +17,7 @@ export async function startRawInsertServer(context: BenchContext, name: string):
   } finally {
     await setup.end();
   }
-  const server = track(
-    fork(benchFile('./baselines/http-raw-insert-server.js'), [], {
-      env: { ...process.env, DATABASE_URL: url, POOL_SIZE: String(POOL_SIZE) },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    }),
-  );
-  const output = tail(server);
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('message', (message) => resolve((message as { port: number }).port));
-      server.once('exit', (code) =>
-        reject(new Error(`http-raw-insert server exited (${code}): ${output()}`)),
-      );
-    });
-    return { baseUrl: `http://127.0.0.1:${port}`, stop: () => stopChild(server) };
-  } catch (error) {
-    await stopChild(server);
-    throw error;
-  }
+  return forkBaselineServer('./baselines/http-raw-insert-server.js', url, POOL_SIZE);
 }
 
 /** One POST per request, each connection on its own stream, after `warmupSec` of the same. */

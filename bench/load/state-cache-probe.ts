@@ -20,6 +20,7 @@ import type {
   RecordedEvent,
 } from '../../src/event-store/event-store.port.js';
 import { InMemoryEventStore } from '../../src/event-store/in-memory/in-memory-event-store.js';
+import { answerOneJob } from '../support/processes.js';
 
 export interface StateCacheJob {
   projects: number;
@@ -109,13 +110,4 @@ async function run(job: StateCacheJob): Promise<StateCacheReport> {
   return { heapBeforeBytes, heapAfterBytes, reads, readsAfterTouch: store.reads, buildMs };
 }
 
-process.once('message', (job: StateCacheJob) => {
-  run(job).then(
-    (report) => process.send?.(report, () => process.exit(0)),
-    (error: unknown) => {
-      console.error('state cache probe failed:', error);
-      process.exit(1);
-    },
-  );
-});
-process.once('disconnect', () => process.exit(1));
+answerOneJob('state cache probe', run);

@@ -102,3 +102,20 @@ export async function runChildJob<Summary>(
     await stopChild(child);
   }
 }
+
+/**
+ * The child's side of runChildJob: takes the one job the parent sends, answers what `run`
+ * resolves with, and exits; exits too when the parent goes away (stop loading its service).
+ */
+export function answerOneJob<Job>(label: string, run: (job: Job) => Promise<unknown>): void {
+  process.once('message', (job: Job) => {
+    run(job).then(
+      (summary) => process.send?.(summary as object, () => process.exit(0)),
+      (error: unknown) => {
+        console.error(`${label} failed:`, error);
+        process.exit(1);
+      },
+    );
+  });
+  process.once('disconnect', () => process.exit(1));
+}
