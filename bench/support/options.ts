@@ -26,8 +26,8 @@ const USAGE = `npm run bench -- [flags]
                           quick 100000)
   --scaling-duration <s>  seconds of load per point of the scaling curve, after a third of that of
                           warm-up (default 3, quick 0.5)
-  --cache-projects <n>    projects whose decision state state-cache builds in memory (default 100000,
-                          quick 10000)
+  --cache-projects <n>    projects whose decision state state-cache builds in memory after one message
+                          each, a tenth of them after ten each (default 100000, quick 10000)
   --only <a,b>            run only these (raw-insert, http-raw-insert, seed-naive, emmett, emmett-hot,
                           bulk-insert, http-raw-select, append-many-port, append-many, append-many-auth,
                           append-hot, turns, long-stream, history, rebuild, lag, stream-many, sse-idle,
