@@ -8,7 +8,7 @@ import { UsageError } from './options.js';
 import { WINDOW_SUFFIX } from './service.js';
 
 /** `--profile`: where the bench keeps its output. */
-export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 /** Node writes the profile as the service exits; a large one takes a moment. */
 const PROFILE_WAIT_MS = 10_000;
 
