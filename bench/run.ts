@@ -10,6 +10,7 @@ import { httpRawSelect } from './baselines/http-raw-select.js';
 import { rawInsert } from './baselines/raw-insert.js';
 import { seedNaive } from './baselines/seed-naive.js';
 import { parseOptions, UsageError } from './support/options.js';
+import { keepProfiles, profileDir, profileSelection } from './support/profiling.js';
 import { type BenchPostgres, startPostgres } from './support/postgres.js';
 import { stopAllChildren } from './support/processes.js';
 import { compare, markdown, writeJson } from './support/report.js';
@@ -25,6 +26,8 @@ import { memory } from './scenarios/memory.js';
 import { rebuild } from './scenarios/rebuild.js';
 import { streamMany } from './scenarios/stream-many.js';
 import { sseIdle } from './scenarios/sse-idle.js';
+import { stateCache } from './scenarios/state-cache.js';
+import { scaling } from './scenarios/scaling.js';
 import type { Bench, BenchContext, BenchResult, Machine } from './support/types.js';
 
 /**
@@ -47,12 +50,14 @@ const BENCHES: readonly Bench[] = [
   appendManyAuth,
   appendHot,
   turns,
+  scaling,
   longStream,
   lag,
   streamMany,
   projectsList,
   sseIdle,
   memory,
+  stateCache,
   importLegacy,
 ];
 
@@ -62,7 +67,9 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const unknown = options.only?.filter((name) => !BENCHES.some((bench) => bench.name === name)) ?? [];
   if (unknown.length > 0) throw new UsageError(`--only: unknown ${unknown.join(', ')}`);
-  const selected = BENCHES.filter((bench) => !options.only || options.only.includes(bench.name));
+  const selected = options.profile
+    ? profileSelection(BENCHES, options.profile)
+    : BENCHES.filter((bench) => !options.only || options.only.includes(bench.name));
 
   let postgres: BenchPostgres | undefined;
   let cleaning: Promise<void> | undefined;
@@ -86,12 +93,17 @@ async function main(): Promise<void> {
     const server = postgres;
     const context: BenchContext = { options, database: (name) => server.createDatabase(name), log };
     const results: BenchResult[] = [];
+    let profiles = '';
     for (const bench of selected) {
       if (interrupted) return;
       log(`${bench.name}…`);
       const began = Date.now();
       try {
-        results.push(...(await bench.run(context)));
+        if (bench.name === options.profile) {
+          const cpuProfileDir = await profileDir(bench.name);
+          results.push(...(await bench.run({ ...context, cpuProfileDir })));
+          profiles = await keepProfiles(cpuProfileDir, bench.name);
+        } else results.push(...(await bench.run(context)));
       } catch (error) {
         // One broken bench must not lose the others' figures; the exit code still says so.
         log(
@@ -120,6 +132,7 @@ async function main(): Promise<void> {
     };
     const comparisons = compare(results);
     console.log(markdown(machine, options, results, comparisons));
+    if (profiles) console.log(`\n${profiles}`);
     const file = await writeJson({
       machine,
       options,

@@ -1,32 +1,10 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { benchFile, stopChild, tail, track } from '../support/processes.js';
+import { forkBaselineServer } from '../support/baseline-process.js';
 import { checkPage, HISTORY_LIMIT, loadHistory } from '../scenarios/history.js';
 import { seededHistory } from '../scenarios/history-seed.js';
 import { type Bench, type BenchResult, skipped } from '../support/types.js';
 
 /** The same pool size the service uses by default (DATABASE_POOL_SIZE). */
 const POOL_SIZE = 20;
-
-/** Forks the server on `databaseUrl`; resolves with its port once it listens. */
-async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = track(
-    fork(benchFile('./baselines/http-raw-select-server.js'), [], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, POOL_SIZE: String(POOL_SIZE) },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    }),
-  );
-  const output = tail(child);
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (message) => resolve((message as { port: number }).port));
-      child.once('exit', (code) => reject(new Error(`http-raw-select server exited (${code}): ${output()}`)));
-    });
-    return { child, port };
-  } catch (error) {
-    await stopChild(child);
-    throw error;
-  }
-}
 
 /**
  * The floor of a history query over HTTP: a plain node:http server running the service's own
@@ -39,9 +17,13 @@ export const httpRawSelect: Bench = {
     const what = `node:http server (child process), the service's newest-page SQL (limit ${HISTORY_LIMIT}) on history's read model (${historyProject} of ${historyMessages}), pg Pool of ${POOL_SIZE}; autocannon, ${connections} connections`;
     const seeded = await seededHistory(context);
     if (typeof seeded === 'string') return [skipped('http-raw-select', 'http-raw-select', what, seeded)];
-    const { child, port } = await startServer(seeded.databaseUrl);
+    const server = await forkBaselineServer(
+      './baselines/http-raw-select-server.js',
+      seeded.databaseUrl,
+      POOL_SIZE,
+    );
     try {
-      const baseUrl = `http://127.0.0.1:${port}`;
+      const baseUrl = server.baseUrl;
       const check = await checkPage(baseUrl, seeded, historyProject);
       const load = await loadHistory(context, baseUrl, seeded.projectId);
       const extra: BenchResult['extra'] = { ok: load.ok, check: check.detail };
@@ -60,7 +42,7 @@ export const httpRawSelect: Bench = {
         },
       ];
     } finally {
-      await stopChild(child);
+      await server.stop();
     }
   },
 };

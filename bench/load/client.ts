@@ -80,13 +80,19 @@ export function parseHotContent(content: unknown): { client: number; counter: nu
 
 /**
  * Runs the job in a separate process (the load generator) and returns its summary, after
- * `warmupSec` of the same load on other projects, whose figures are dropped.
+ * `warmupSec` of the same load on other projects, whose figures are dropped. `beforeMeasured`
+ * runs between the two (e.g. to read the service's counters).
  */
-export async function runLoad(job: LoadJob, warmupSec: number): Promise<LoadSummary> {
+export async function runLoad(
+  job: LoadJob,
+  warmupSec: number,
+  beforeMeasured?: () => Promise<void>,
+): Promise<LoadSummary> {
   // Reads change nothing, so they warm up on the very project they then measure.
   const reads = job.kind === 'history' || job.kind === 'paths';
   const warmupProject = reads ? job.project : `${job.project}-warmup`;
   if (warmupSec > 0) await runOnce({ ...job, durationSec: warmupSec, project: warmupProject });
+  await beforeMeasured?.();
   return runOnce(job);
 }
 

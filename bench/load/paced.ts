@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { request } from '../support/http.js';
-import { monotonicMs } from '../support/processes.js';
+import { answerOneJob, monotonicMs } from '../support/processes.js';
 import { percentile } from '../support/stats.js';
 
 export interface PacedJob {
@@ -96,15 +96,4 @@ async function run(job: PacedJob): Promise<PacedSummary> {
   return summary;
 }
 
-process.once('message', (job: PacedJob) => {
-  run(job).then(
-    (summary) => process.send?.(summary, () => process.exit(0)),
-    (error: unknown) => {
-      console.error('paced load failed:', error);
-      process.exit(1);
-    },
-  );
-});
-
-// The parent went away: stop loading its service.
-process.once('disconnect', () => process.exit(1));
+answerOneJob('paced load', run);

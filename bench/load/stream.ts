@@ -8,7 +8,7 @@
  */
 import http from 'node:http';
 import { keepAliveAgent, parseJson, request } from '../support/http.js';
-import { monotonicMs } from '../support/processes.js';
+import { answerOneJob, monotonicMs } from '../support/processes.js';
 import { percentile } from '../support/stats.js';
 
 export interface StreamJob {
@@ -160,15 +160,4 @@ async function run(job: StreamJob): Promise<StreamSummary> {
   }
 }
 
-process.once('message', (job: StreamJob) => {
-  run(job).then(
-    (summary) => process.send?.(summary, () => process.exit(0)),
-    (error: unknown) => {
-      console.error('stream load failed:', error);
-      process.exit(1);
-    },
-  );
-});
-
-// The parent went away: stop loading its service.
-process.once('disconnect', () => process.exit(1));
+answerOneJob('stream load', run);

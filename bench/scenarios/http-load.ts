@@ -2,6 +2,7 @@ import { secretToken, TEST_SECRET } from '../../test/support/tokens.js';
 import { type LoadKind, type LoadSummary, runLoad } from '../load/client.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
 import { noSuccessReason, type RunningService, startService } from '../support/service.js';
+import { gcExtra, readServiceMetrics, type ServiceMetrics } from '../support/service-metrics.js';
 
 interface HttpScenario {
   id: string;
@@ -23,6 +24,28 @@ function tokensFor(project: string, connections: number): Promise<string[]> {
   );
 }
 
+/** A load of one kind against a running service: connection n on project `<project>-<n>`. */
+export function serviceLoad(
+  kind: LoadKind,
+  baseUrl: string,
+  project: string,
+  connections: number,
+  phase: { durationSec: number; warmupSec: number; beforeMeasured?: () => Promise<void> },
+): Promise<LoadSummary> {
+  return runLoad(
+    {
+      kind,
+      baseUrl,
+      connections,
+      durationSec: phase.durationSec,
+      maxPerConnection: Math.ceil((20_000 * phase.durationSec) / connections),
+      project,
+    },
+    phase.warmupSec,
+    phase.beforeMeasured,
+  );
+}
+
 /** Runs one autocannon load against a freshly started service; one project per connection. */
 async function measure(context: BenchContext, scenario: HttpScenario): Promise<BenchResult> {
   const { connections, durationSec } = context.options;
@@ -31,19 +54,15 @@ async function measure(context: BenchContext, scenario: HttpScenario): Promise<B
   if (typeof service === 'string') return skipped(scenario.id, scenario.id, what, service);
   const project = `${scenario.id}-${Date.now().toString(36)}`;
   try {
-    const load = await runLoad(
-      {
-        kind: scenario.kind,
-        baseUrl: service.baseUrl,
-        connections,
-        durationSec,
-        maxPerConnection: Math.ceil((20_000 * durationSec) / connections),
-        project,
-      },
-      context.options.warmupSec,
-    );
+    let before: ServiceMetrics | undefined;
+    const load = await serviceLoad(scenario.kind, service.baseUrl, project, connections, {
+      durationSec,
+      warmupSec: context.options.warmupSec,
+      beforeMeasured: async () => void (before = await readServiceMetrics(service.baseUrl)),
+    });
     if (load.ok === 0)
       return skipped(scenario.id, scenario.id, what, noSuccessReason(load.statusCodes, load.errors));
+    const gc = before ? gcExtra(before, await readServiceMetrics(service.baseUrl), load.ok) : {};
     return {
       id: scenario.id,
       name: `${scenario.id} (HTTP) ×${connections}`,
@@ -52,7 +71,7 @@ async function measure(context: BenchContext, scenario: HttpScenario): Promise<B
       rate: load.rate,
       p50Ms: load.p50Ms,
       p99Ms: load.p99Ms,
-      extra: failureExtra(load, service),
+      extra: { ...failureExtra(load, service), ...gc },
     };
   } finally {
     await service.stop();

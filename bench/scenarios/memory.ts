@@ -5,6 +5,7 @@ import { newClient } from '../support/postgres.js';
 import { type Bench, type BenchResult, skipped } from '../support/types.js';
 import { failureExtra } from './http-load.js';
 import { noSuccessReason, startService } from '../support/service.js';
+import { gcExtra, readServiceMetrics } from '../support/service-metrics.js';
 
 /** After the last write, before RSS is read. */
 const SETTLE_MS = 1_000;
@@ -34,6 +35,7 @@ export const memory: Bench = {
     if (typeof service === 'string') return [skipped('memory', 'memory', what, service)];
     try {
       const before = await rssMb(service.pid);
+      const metricsBefore = await readServiceMetrics(service.baseUrl);
       const prefix = `mem-${Date.now().toString(36)}`;
       const load = await runLoad(
         {
@@ -50,6 +52,7 @@ export const memory: Bench = {
       );
       if (load.ok === 0)
         return [skipped('memory', 'memory', what, noSuccessReason(load.statusCodes, load.errors))];
+      const gc = gcExtra(metricsBefore, await readServiceMetrics(service.baseUrl), load.ok);
       await delay(SETTLE_MS);
       const after = await rssMb(service.pid);
       const peak = await rssMb(service.pid, 'VmHWM');
@@ -68,6 +71,7 @@ export const memory: Bench = {
             projects: streams,
             writesPerSec: Math.round(load.rate),
             writeP99Ms: Number(load.p99Ms.toFixed(1)),
+            ...gc,
           },
           check: {
             ok,

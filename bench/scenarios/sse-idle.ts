@@ -4,6 +4,7 @@ import type { SseJob, SseOpened, SseReport } from '../load/sse-holder.js';
 import { benchFile, delay, rssMb, stopChild, track } from '../support/processes.js';
 import { type Bench, type BenchResult, skipped } from '../support/types.js';
 import { startService } from '../support/service.js';
+import { readServiceMetrics } from '../support/service-metrics.js';
 
 /** Subscriptions opened and closed first: they load the route's code and answer whether it exists. */
 const WARMUP_SUBSCRIBERS = 20;
@@ -76,6 +77,30 @@ class SseHolder {
   }
 }
 
+/**
+ * What one idle live stream costs the service: its share of the RSS growth, and of the heap's
+ * (informational: the heap is read without a forced GC, so it moves by what is not yet collected).
+ */
+function perStreamResult(
+  streams: number,
+  rssDeltaMb: number,
+  heapBefore: number | undefined,
+  heapAfter: number | undefined,
+): BenchResult | undefined {
+  if (streams === 0) return undefined;
+  const extra: BenchResult['extra'] = { streams };
+  if (heapBefore !== undefined && heapAfter !== undefined)
+    extra.heapUsedBytesPerStream = Math.round((heapAfter - heapBefore) / streams);
+  return {
+    id: 'sse-idle-stream',
+    name: 'sse-idle: one idle live stream',
+    what: 'the RSS growth of sse-idle divided by its established streams; the heap used (nodejs_heap_size_used_bytes from /metrics) likewise',
+    bytes: Math.round((rssDeltaMb * 1024 * 1024) / streams),
+    unit: 'bytes/stream',
+    extra,
+  };
+}
+
 export const sseIdle: Bench = {
   name: 'sse-idle',
   async run(context): Promise<BenchResult[]> {
@@ -103,6 +128,7 @@ export const sseIdle: Bench = {
         ];
       await delay(SETTLE_MS);
       const before = await rssMb(service.pid);
+      const heapBefore = (await readServiceMetrics(service.baseUrl)).heapUsedBytes;
 
       const holder = new SseHolder();
       try {
@@ -110,6 +136,7 @@ export const sseIdle: Bench = {
         const opened = await holder.open({ baseUrl: service.baseUrl, project, count: sseSubscribers });
         await delay(SETTLE_MS);
         const after = await rssMb(service.pid);
+        const heapAfter = (await readServiceMetrics(service.baseUrl)).heapUsedBytes;
         const delta = after - before;
         const probeFailure = await probe(service.baseUrl, project, holder, opened.established);
         const extra: BenchResult['extra'] = {
@@ -124,6 +151,7 @@ export const sseIdle: Bench = {
         if (died) extra.serviceDied = died;
         if (probeFailure) extra.probe = probeFailure;
         const ok = opened.established === sseSubscribers && !died && !probeFailure;
+        const perStream = perStreamResult(opened.established, delta, heapBefore, heapAfter);
         return [
           {
             id: 'sse-idle',
@@ -138,6 +166,7 @@ export const sseIdle: Bench = {
                 : `FAILED: ${opened.established} of ${sseSubscribers} established${probeFailure ? `; ${probeFailure}` : ''}`,
             },
           },
+          ...(perStream ? [perStream] : []),
         ];
       } finally {
         await holder.close();

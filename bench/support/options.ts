@@ -30,10 +30,17 @@ const USAGE = `npm run bench -- [flags]
                           quick 100000); compared with the same pages at 1000
   --legacy-rows <n>       legacy rows imported by import-legacy, 100 per project (default 1000000,
                           quick 100000)
+  --scaling-duration <s>  seconds of load per point of the scaling curve, after a third of that of
+                          warm-up (default 3, quick 0.5)
+  --cache-projects <n>    projects whose decision state state-cache builds in memory after one message
+                          each, a tenth of them after ten each (default 100000, quick 10000)
   --only <a,b>            run only these (raw-insert, http-raw-insert, seed-naive, emmett, emmett-hot,
                           bulk-insert, http-raw-select, append-many-port, append-many, append-many-auth,
                           append-hot, turns, long-stream, history, rebuild, lag, stream-many, sse-idle,
-                          memory, import-legacy, projects-list)`;
+                          memory, state-cache, scaling, import-legacy, projects-list)
+  --profile <scenario>    run only this scenario (and the baselines of its targets) with the service
+                          under node --cpu-prof; writes bench/results/profile-<scenario>.cpuprofile and
+                          a summary by package and function, profile-<scenario>.md`;
 
 /** A bad command line: printed with the usage, without a stack trace. */
 export class UsageError extends Error {
@@ -76,7 +83,10 @@ function fromArgs(argv: readonly string[]): BenchOptions {
       'memory-projects': { type: 'string' },
       'legacy-rows': { type: 'string' },
       'list-projects': { type: 'string' },
+      'scaling-duration': { type: 'string' },
+      'cache-projects': { type: 'string' },
       only: { type: 'string' },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -97,10 +107,19 @@ function fromArgs(argv: readonly string[]): BenchOptions {
     longStream: integer('long-stream', values['long-stream'], 10_000, 1, 1_000_000),
     samples: integer('samples', values.samples, quick ? 60 : 300, 5, 100_000),
     ...readSide(values, quick),
+    scalingDurationSec: number('scaling-duration', values['scaling-duration'], quick ? 0.5 : 3, 0.2, 600),
+    cacheProjects: integer(
+      'cache-projects',
+      values['cache-projects'],
+      quick ? 10_000 : 100_000,
+      1,
+      1_000_000,
+    ),
     only: values.only
       ?.split(',')
       .map((name) => name.trim())
       .filter(Boolean),
+    profile: values.profile?.trim() || undefined,
   };
 }
 

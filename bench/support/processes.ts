@@ -69,11 +69,22 @@ export function monotonicMs(): number {
 }
 
 /**
- * Runs a load generator (a compiled bench file) as its own process: sends it `job`, resolves with
- * the one summary it answers, and stops it; rejects when it exits first or takes over `limitMs`.
+ * Runs a load generator (a compiled bench file) as its own process, with `nodeFlags` added to
+ * this process's: sends it `job`, resolves with the one summary it answers, and stops it; rejects
+ * when it exits first or takes over `limitMs`.
  */
-export async function runChildJob<Summary>(file: string, job: unknown, limitMs: number): Promise<Summary> {
-  const child = track(fork(benchFile(file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+export async function runChildJob<Summary>(
+  file: string,
+  job: unknown,
+  limitMs: number,
+  nodeFlags: readonly string[] = [],
+): Promise<Summary> {
+  const child = track(
+    fork(benchFile(file), [], {
+      execArgv: [...process.execArgv, ...nodeFlags],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   try {
     return await new Promise<Summary>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${file} exceeded ${limitMs} ms`)), limitMs);
@@ -90,4 +101,21 @@ export async function runChildJob<Summary>(file: string, job: unknown, limitMs: 
   } finally {
     await stopChild(child);
   }
+}
+
+/**
+ * The child's side of runChildJob: takes the one job the parent sends, answers what `run`
+ * resolves with, and exits; exits too when the parent goes away (stop loading its service).
+ */
+export function answerOneJob<Job>(label: string, run: (job: Job) => Promise<unknown>): void {
+  process.once('message', (job: Job) => {
+    run(job).then(
+      (summary) => process.send?.(summary as object, () => process.exit(0)),
+      (error: unknown) => {
+        console.error(`${label} failed:`, error);
+        process.exit(1);
+      },
+    );
+  });
+  process.once('disconnect', () => process.exit(1));
 }

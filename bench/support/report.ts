@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from './processes.js';
+import { SCALING_CONNECTIONS } from './curve.js';
 import type { BenchOptions, BenchResult, Comparison, Machine, Target } from './types.js';
 
 /** With a value: the project's targets. Without: context only (no pass/fail). */
@@ -32,7 +33,20 @@ const TARGETS: readonly Target[] = [
   { subject: 'projects-list', baseline: 'projects-list-1k', metric: 'rate', op: '>=', value: 0.8 },
   { subject: 'projects-list', baseline: 'http-raw-select', metric: 'rate', op: '>=' },
   { subject: 'sse-idle', metric: 'mb', op: '<=', value: 50 },
+  ...SCALING_CONNECTIONS.map((connections): Target => ({
+    subject: `scaling-many-${connections}`,
+    baseline: `scaling-raw-${connections}`,
+    metric: 'rate',
+    op: '>=',
+  })),
 ];
+
+/** The results a subject's targets are measured against (their ids). */
+export function baselinesOf(subject: string): string[] {
+  return TARGETS.filter(
+    (target) => target.subject === subject && target.value !== undefined && target.baseline !== undefined,
+  ).map((target) => target.baseline ?? '');
+}
 
 export function compare(results: readonly BenchResult[]): Comparison[] {
   const byId = new Map(results.map((result) => [result.id, result]));
@@ -67,6 +81,7 @@ export function compare(results: readonly BenchResult[]): Comparison[] {
 
 function formatRate(result: BenchResult): string {
   if (result.mb !== undefined) return `${result.mb.toFixed(1)} MB`;
+  if (result.bytes !== undefined) return `${result.bytes.toLocaleString('en-US')} ${result.unit ?? 'bytes'}`;
   if (result.rate === undefined) return '—';
   const digits = result.rate < 100 ? 1 : 0;
   return `${result.rate.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${result.unit ?? '/s'}`;
@@ -113,7 +128,7 @@ export function markdown(
     '',
     `Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.platform}, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
     '',
-    '| name | what | rate / MB | p50 | p99 | extra | vs baseline (target) |',
+    '| name | what | rate / size | p50 | p99 | extra | vs baseline (target) |',
     '|---|---|---:|---:|---:|---|---|',
   ];
   for (const result of results) {

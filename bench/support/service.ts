@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnService } from '../../test/support/service.js';
-import { ROOT, stopChild, tail, track } from './processes.js';
+import { monotonicMs, ROOT, stopChild, tail, track } from './processes.js';
 import type { BenchContext } from './types.js';
 
 export interface RunningService {
@@ -16,9 +17,14 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Names the file, beside a profiled service's CPU profile, that holds the span of its load. */
+export const WINDOW_SUFFIX = '.window.json';
+
 /** BENCH_SERVICE_MAIN benches another build of the service. */
 const MAIN = path.resolve(ROOT, process.env.BENCH_SERVICE_MAIN ?? path.join('dist', 'src', 'main.js'));
 const START_TIMEOUT_MS = 60_000;
+/** A profiled service writes its profile as it exits: it must exit by itself, not be killed. */
+const STOP_GRACE_MS = { plain: 10_000, profiled: 60_000 };
 
 /**
  * Starts the real service (`node dist/src/main.js`) on a fresh database (or `databaseUrl`, one
@@ -39,6 +45,7 @@ export async function startService(
       env: { ...options.env, DATABASE_URL: databaseUrl },
       main: MAIN,
       cwd: ROOT,
+      execArgv: context.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', context.cpuProfileDir] : [],
       startTimeoutMs: START_TIMEOUT_MS,
       // Tracked from the start, so that a failure or Ctrl-C while it starts still stops it.
       onSpawn: (child) => (output = tail(track(child))),
@@ -49,6 +56,9 @@ export async function startService(
     return `skipped: service not available (${why}${last ? `: ${last}` : ''})`;
   }
   const child = service.child;
+  const profiled = context.cpuProfileDir
+    ? profiledSpan(context.cpuProfileDir, child.pid ?? 0)
+    : { end: async () => undefined };
   const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
   context.log(`service up on ${service.baseUrl} (${name})`);
   return {
@@ -60,7 +70,25 @@ export async function startService(
         ? `exited (${child.exitCode ?? child.signalCode}): ${output().split('\n').slice(-3).join(' | ')}`
         : undefined,
     lastOutput: () => output().split('\n').slice(-3).join(' | '),
-    stop: () => stopChild(child, 10_000),
+    stop: async () => {
+      await profiled.end();
+      await stopChild(child, context.cpuProfileDir ? STOP_GRACE_MS.profiled : STOP_GRACE_MS.plain);
+    },
+  };
+}
+
+/**
+ * The span from the service's being up to its being told to stop, written beside its profile
+ * (`<pid>.window.json`): the summary leaves out start-up and shutdown.
+ */
+function profiledSpan(dir: string, pid: number): { end(): Promise<void> } {
+  const fromUs = monotonicMs() * 1000;
+  return {
+    end: () =>
+      writeFile(
+        path.join(dir, `${pid}${WINDOW_SUFFIX}`),
+        JSON.stringify({ fromUs, toUs: monotonicMs() * 1000 }),
+      ),
   };
 }
 

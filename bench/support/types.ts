@@ -37,7 +37,13 @@ export interface BenchOptions {
   listProjects: number;
   /** Legacy rows import-legacy imports (100 per project). */
   legacyRows: number;
+  /** Seconds of load per connection count of the scaling curve. */
+  scalingDurationSec: number;
+  /** Projects whose cached decision state state-cache measures after one message (a tenth after ten). */
+  cacheProjects: number;
   only: readonly string[] | undefined;
+  /** The scenario whose service runs under the CPU profiler (and the only one run). */
+  profile: string | undefined;
 }
 
 export type ExtraValue = string | number | boolean;
@@ -53,6 +59,8 @@ export interface BenchResult {
   p99Ms?: number;
   /** A size in MB (memory scenarios): shown in the rate column. */
   mb?: number;
+  /** A size in bytes of one thing (`unit` says of what): shown in the rate column. */
+  bytes?: number;
   extra: Record<string, ExtraValue>;
   /** A correctness check that must pass for this result's targets to count. */
   check?: { ok: boolean; detail: string };
@@ -64,6 +72,8 @@ export interface BenchContext {
   /** A fresh, empty database for this bench; returns its connection URL. */
   database(name: string): Promise<string>;
   log(message: string): void;
+  /** Set while the profiled scenario runs: its services write their CPU profiles here. */
+  cpuProfileDir?: string;
 }
 
 export interface Bench {

@@ -21,6 +21,8 @@ export interface ServiceOptions {
   /** The built entry point: `dist/src/main.js` under `cwd`. */
   main?: string;
   cwd?: string;
+  /** Node flags for the service process (e.g. `--cpu-prof`). */
+  execArgv?: readonly string[];
   startTimeoutMs?: number;
   /** Called with the child as soon as it is spawned. */
   onSpawn?: (child: ChildProcess) => void;
@@ -35,18 +37,22 @@ export async function spawnService(options: ServiceOptions = {}): Promise<Runnin
   const cwd = options.cwd ?? process.cwd();
   const port = options.port ?? (await freePort());
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
-  const child = spawn(process.execPath, [options.main ?? path.resolve(cwd, 'dist/src/main.js')], {
-    cwd,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      ...options.env,
+  const child = spawn(
+    process.execPath,
+    [...(options.execArgv ?? []), options.main ?? path.resolve(cwd, 'dist/src/main.js')],
+    {
+      cwd,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   options.onSpawn?.(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
