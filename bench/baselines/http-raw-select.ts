@@ -23,9 +23,8 @@ export const httpRawSelect: Bench = {
       POOL_SIZE,
     );
     try {
-      const baseUrl = server.baseUrl;
-      const check = await checkPage(baseUrl, seeded, historyProject);
-      const load = await loadHistory(context, baseUrl, seeded.projectId);
+      const check = await checkPage(server, seeded, historyProject);
+      const load = await loadHistory(context, server, seeded.projectId);
       const extra: BenchResult['extra'] = { ok: load.ok, check: check.detail };
       if (load.non2xx + load.errors > 0) Object.assign(extra, { non2xx: load.non2xx, errors: load.errors });
       return [

@@ -17,6 +17,8 @@ export interface PacedJob {
   /** Projects are `${project}-${i}` for i below `projects`. */
   project: string;
   projects: number;
+  /** The Authorization header of every command, when the service reads one. */
+  authorization?: string;
 }
 
 /** A 201 of the measured phase: the revision it acknowledged and when (monotonicMs). */
@@ -56,6 +58,7 @@ async function run(job: PacedJob): Promise<PacedSummary> {
       method: 'POST',
       json: { content: `lag probe ${index}` },
       agent,
+      authorization: job.authorization,
     }).then(
       ({ status, headers, body }) => {
         const ackAt = monotonicMs();

@@ -11,6 +11,8 @@ export interface SseJob {
   /** Projects are `${project}-${i}`. */
   project: string;
   count: number;
+  /** The Authorization header of every subscription, when the service reads one. */
+  authorization?: string;
 }
 
 /** The answer to "report": indexes of the subscriptions that received message.created @ 0. */
@@ -53,9 +55,15 @@ function read(subscription: Subscription, chunk: string): void {
   }
 }
 
-function subscribe(agent: http.Agent, url: string, index: number): Promise<string | undefined> {
+function subscribe(
+  agent: http.Agent,
+  url: string,
+  index: number,
+  authorization: string | undefined,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent, headers: { accept: 'text/event-stream' } });
+    const headers = { accept: 'text/event-stream', ...(authorization ? { authorization } : {}) };
+    const req = http.get(url, { agent, headers });
     const timer = setTimeout(() => req.destroy(new Error('no response headers in time')), HEADERS_TIMEOUT_MS);
     req.once('response', (res) => {
       clearTimeout(timer);
@@ -92,7 +100,8 @@ async function run(job: SseJob): Promise<SseOpened> {
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < job.count; i = next++) {
-      const failure = await subscribe(agent, `${job.baseUrl}/v1/projects/${job.project}-${i}/live`, i);
+      const url = `${job.baseUrl}/v1/projects/${job.project}-${i}/live`;
+      const failure = await subscribe(agent, url, i, job.authorization);
       if (failure === undefined) opened.established++;
       else {
         opened.failed++;

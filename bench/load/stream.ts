@@ -22,6 +22,8 @@ export interface StreamJob {
   /** paced: deltas per second over all replies, and for how long. */
   rate: number;
   durationSec: number;
+  /** The Authorization header of every request, when the service reads one. */
+  authorization?: string;
 }
 
 /** A 200 of the paced job: which piece it acknowledged and when (monotonicMs). */
@@ -56,6 +58,7 @@ class Producer {
   constructor(
     readonly url: string,
     readonly id: string,
+    readonly authorization: string | undefined,
   ) {}
 
   /** POSTs the next delta; true when it was appended. */
@@ -66,6 +69,7 @@ class Producer {
         method: 'POST',
         json: { offset: this.length, delta: DELTA },
         agent: this.agent,
+        authorization: this.authorization,
       });
       summary.statuses[status] = (summary.statuses[status] ?? 0) + 1;
       latencies.push(monotonicMs() - begin);
@@ -82,10 +86,14 @@ class Producer {
 
 async function reserve(job: StreamJob, reply: number): Promise<Producer> {
   const base = `${job.baseUrl}/v1/projects/${job.project}-${reply}/assistant-messages`;
-  const { status, body } = await request(base, { method: 'POST', json: { content: '' } });
+  const { status, body } = await request(base, {
+    method: 'POST',
+    json: { content: '' },
+    authorization: job.authorization,
+  });
   const id = parseJson<{ id: string }>(body)?.id;
   if (status !== 201 || !id) throw new Error(`reserve answered ${status}: ${body.slice(0, 200)}`);
-  return new Producer(`${base}/${id}`, id);
+  return new Producer(`${base}/${id}`, id, job.authorization);
 }
 
 function emptySummary(producers: readonly Producer[]): StreamSummary {

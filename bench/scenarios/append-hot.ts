@@ -39,13 +39,14 @@ export const appendHot: Bench = {
           durationSec,
           maxPerConnection: Math.ceil((20_000 * durationSec) / connections),
           project,
+          authorization: await service.loadAuthorizations({ kind: 'messages-hot', project, connections }),
         },
         context.options.warmupSec,
       );
       if (load.ok === 0)
         return [skipped('append-hot', 'append-hot', what, noSuccessReason(load.statusCodes, load.errors))];
 
-      const log = await readLog(service.baseUrl, project, load.ok + load.non2xx + load.errors + 10_000);
+      const log = await readLog(service, project, load.ok + load.non2xx + load.errors + 10_000);
       const check =
         typeof log === 'string'
           ? { ok: false, detail: `FAILED: ${log}`, logged: 0 }

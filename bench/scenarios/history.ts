@@ -3,7 +3,7 @@ import { type LoadJob, type LoadSummary, runLoad } from '../load/client.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
 import { failureExtra } from './http-load.js';
 import { seededHistory, type SeededHistory } from './history-seed.js';
-import { noSuccessReason, type RunningService, startService } from '../support/service.js';
+import { type HttpTarget, noSuccessReason, type RunningService, startService } from '../support/service.js';
 
 export const HISTORY_LIMIT = 50;
 
@@ -12,12 +12,12 @@ export const HISTORY_LIMIT = 50;
  * of the project's last event, in ascending order ending at it.
  */
 export async function checkPage(
-  baseUrl: string,
+  target: HttpTarget,
   seeded: SeededHistory,
   size: number,
 ): Promise<{ ok: boolean; detail: string }> {
-  const url = `${baseUrl}/v1/projects/${seeded.projectId}/messages?limit=${HISTORY_LIMIT}`;
-  const response = await request(url, { timeoutMs: 30_000 });
+  const url = `${target.baseUrl}/v1/projects/${seeded.projectId}/messages?limit=${HISTORY_LIMIT}`;
+  const response = await request(url, { timeoutMs: 30_000, authorization: target.authorization });
   const body = parseJson<{ data?: { sequence?: unknown }[]; hasMore?: unknown; revision?: unknown }>(
     response.body,
   );
@@ -35,18 +35,33 @@ export async function checkPage(
 }
 
 /** The same autocannon load against either server: GET the newest page of the long project. */
-export function loadHistory(context: BenchContext, baseUrl: string, projectId: string): Promise<LoadSummary> {
-  return loadReads(context, { kind: 'history', baseUrl, project: projectId });
+export function loadHistory(
+  context: BenchContext,
+  target: HttpTarget,
+  projectId: string,
+): Promise<LoadSummary> {
+  return loadReads(context, target, { kind: 'history', project: projectId });
 }
 
-/** A read-only load at the run's connections and phase length, each connection's requests capped. */
-export function loadReads(
+/**
+ * A read-only load at the run's connections and phase length, each connection's requests capped
+ * and carrying its own token when the target reads them.
+ */
+export async function loadReads(
   context: BenchContext,
-  job: Pick<LoadJob, 'kind' | 'baseUrl' | 'project' | 'paths'>,
+  target: HttpTarget,
+  job: Pick<LoadJob, 'kind' | 'project' | 'paths'>,
 ): Promise<LoadSummary> {
   const { connections, durationSec, warmupSec } = context.options;
   return runLoad(
-    { ...job, connections, durationSec, maxPerConnection: Math.ceil((50_000 * durationSec) / connections) },
+    {
+      ...job,
+      baseUrl: target.baseUrl,
+      connections,
+      durationSec,
+      maxPerConnection: Math.ceil((50_000 * durationSec) / connections),
+      authorization: await target.loadAuthorizations?.({ ...job, connections }),
+    },
     warmupSec,
   );
 }
@@ -102,8 +117,8 @@ export const history: Bench = {
     const service = await startService(context, 'history', { databaseUrl: seeded.databaseUrl });
     if (typeof service === 'string') return [build, skipped('history', 'history', what, service)];
     try {
-      const check = await checkPage(service.baseUrl, seeded, historyProject);
-      const load = await loadHistory(context, service.baseUrl, seeded.projectId);
+      const check = await checkPage(service, seeded, historyProject);
+      const load = await loadHistory(context, service, seeded.projectId);
       if (load.ok === 0)
         return [build, skipped('history', 'history', what, noSuccessReason(load.statusCodes, load.errors))];
       return [

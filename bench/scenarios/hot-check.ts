@@ -1,5 +1,6 @@
 import { parseJson, request } from '../support/http.js';
 import { type Ack, parseHotContent } from '../load/client.js';
+import type { RunningService } from '../support/service.js';
 
 export interface LoggedEvent {
   revision: number;
@@ -16,15 +17,15 @@ const PAGE = 1000;
 
 /** The project's whole event log through GET /events, page by page (bounded by `maxEvents`). */
 export async function readLog(
-  baseUrl: string,
+  service: RunningService,
   projectId: string,
   maxEvents: number,
 ): Promise<LoggedEvent[] | string> {
   const events: LoggedEvent[] = [];
   let from: number | null = 0;
   for (let page = 0; from !== null && page < Math.ceil(maxEvents / PAGE) + 10; page++) {
-    const url = `${baseUrl}/v1/projects/${encodeURIComponent(projectId)}/events?fromRevision=${from}&limit=${PAGE}`;
-    const response = await request(url, { timeoutMs: 30_000 });
+    const url = `${service.baseUrl}/v1/projects/${encodeURIComponent(projectId)}/events?fromRevision=${from}&limit=${PAGE}`;
+    const response = await request(url, { timeoutMs: 30_000, authorization: service.authorization });
     const body = parseJson<EventsPage>(response.body);
     if (response.status !== 200 || !Array.isArray(body?.data)) {
       return `GET /events answered ${response.status}: ${response.body.slice(0, 200)}`;

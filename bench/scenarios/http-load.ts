@@ -1,7 +1,6 @@
-import { secretToken, TEST_SECRET } from '../../test/support/tokens.js';
 import { type LoadKind, type LoadSummary, runLoad } from '../load/client.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
-import { noSuccessReason, type RunningService, startService } from '../support/service.js';
+import { AUTH_OFF_ENV, noSuccessReason, type RunningService, startService } from '../support/service.js';
 import { gcExtra, readServiceMetrics, type ServiceMetrics } from '../support/service-metrics.js';
 
 interface HttpScenario {
@@ -12,22 +11,12 @@ interface HttpScenario {
 }
 
 /**
- * One token per connection, for its own project and the one it warms up on (see runLoad), as
- * distinct clients would hold.
+ * A load of one kind against a running service: connection n on project `<project>-<n>`, with a
+ * token of its own.
  */
-function tokensFor(project: string, connections: number): Promise<string[]> {
-  return Promise.all(
-    Array.from({ length: connections }, async (_, client) => {
-      const projects = [`${project}-${client}`, `${project}-warmup-${client}`];
-      return `Bearer ${await secretToken({ sub: `bench-client-${client}`, projects })}`;
-    }),
-  );
-}
-
-/** A load of one kind against a running service: connection n on project `<project>-<n>`. */
-export function serviceLoad(
+export async function serviceLoad(
   kind: LoadKind,
-  baseUrl: string,
+  service: RunningService,
   project: string,
   connections: number,
   phase: { durationSec: number; warmupSec: number; beforeMeasured?: () => Promise<void> },
@@ -35,11 +24,12 @@ export function serviceLoad(
   return runLoad(
     {
       kind,
-      baseUrl,
+      baseUrl: service.baseUrl,
       connections,
       durationSec: phase.durationSec,
       maxPerConnection: Math.ceil((20_000 * phase.durationSec) / connections),
       project,
+      authorization: await service.loadAuthorizations({ kind, project, connections }),
     },
     phase.warmupSec,
     phase.beforeMeasured,
@@ -55,7 +45,7 @@ async function measure(context: BenchContext, scenario: HttpScenario): Promise<B
   const project = `${scenario.id}-${Date.now().toString(36)}`;
   try {
     let before: ServiceMetrics | undefined;
-    const load = await serviceLoad(scenario.kind, service.baseUrl, project, connections, {
+    const load = await serviceLoad(scenario.kind, service, project, connections, {
       durationSec,
       warmupSec: context.options.warmupSec,
       beforeMeasured: async () => void (before = await readServiceMetrics(service.baseUrl)),
@@ -118,31 +108,23 @@ export const appendManyAuth: Bench = {
     const roundSec = Math.max(1, durationSec / 2);
     const what = {
       on: `append-many with AUTH_JWT_SECRET set: an HS256 bearer token on every request, one per connection (${connections}); ${AUTH_ROUNDS} rounds of ${roundSec} s alternating with the same load without auth`,
-      off: `append-many without auth, in the rounds alternating with append-many-auth (the pair's baseline)`,
+      off: `append-many without auth (AUTH_DISABLED=true), in the rounds alternating with append-many-auth (the pair's baseline)`,
     };
-    const off = await startService(context, 'append-many-paired');
+    const off = await startService(context, 'append-many-paired', { env: AUTH_OFF_ENV });
     if (typeof off === 'string') return [skipped('append-many-auth', 'append-many-auth', what.on, off)];
-    const on = await startService(context, 'append-many-auth', { env: { AUTH_JWT_SECRET: TEST_SECRET } });
+    const on = await startService(context, 'append-many-auth');
     if (typeof on === 'string') {
       await off.stop();
       return [skipped('append-many-auth', 'append-many-auth', what.on, on)];
     }
     const project = `append-many-auth-${Date.now().toString(36)}`;
     try {
-      const authorization = await tokensFor(`${project}-on`, connections);
+      const services = { on, off };
       const load = (variant: 'off' | 'on', seconds: number) =>
-        runLoad(
-          {
-            kind: 'messages-many',
-            baseUrl: (variant === 'on' ? on : off).baseUrl,
-            connections,
-            durationSec: seconds,
-            maxPerConnection: Math.ceil((20_000 * seconds) / connections),
-            project: `${project}-${variant}`,
-            ...(variant === 'on' ? { authorization } : {}),
-          },
-          0,
-        );
+        serviceLoad('messages-many', services[variant], `${project}-${variant}`, connections, {
+          durationSec: seconds,
+          warmupSec: 0,
+        });
       // Both warmed up before the first measured round, so that neither pays for it in the pair.
       if (context.options.warmupSec > 0)
         for (const variant of ['off', 'on'] as const) await load(variant, context.options.warmupSec);

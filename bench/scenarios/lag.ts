@@ -106,6 +106,7 @@ export const lag: Bench = {
         durationSec,
         project: prefix,
         projects: lagProjects,
+        authorization: service.authorization,
       };
       const load = await runPaced(job);
       await settle(visibility, load.acks);

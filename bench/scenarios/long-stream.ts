@@ -41,6 +41,7 @@ async function seed(service: RunningService, projectId: string, count: number): 
     const { status } = await request(messagesUrl(service, projectId), {
       method: 'POST',
       json: { content: `seeded ${next++}` },
+      authorization: service.authorization,
     });
     if (status !== 201) throw new Error(`seeding POST answered ${status}`);
   });
@@ -67,6 +68,7 @@ async function waitForReadModel(
   while (Date.now() - started < limitMs) {
     ({ status } = await request(`${messagesUrl(service, projectId)}?limit=1&minRevision=${revision}`, {
       timeoutMs: 10_000,
+      authorization: service.authorization,
     }).catch(() => ({ status: 0 })));
     if (status === 200 || status === 404) break;
     await delay(100);
@@ -74,9 +76,19 @@ async function waitForReadModel(
   return `${status} after ${Date.now() - started} ms`;
 }
 
-async function post(url: string, agent: http.Agent, counter: { errors: number }): Promise<number> {
+async function post(
+  service: RunningService,
+  url: string,
+  agent: http.Agent,
+  counter: { errors: number },
+): Promise<number> {
   const begin = performance.now();
-  const { status } = await request(url, { method: 'POST', json: { content: 'long-stream probe' }, agent });
+  const { status } = await request(url, {
+    method: 'POST',
+    json: { content: 'long-stream probe' },
+    agent,
+    authorization: service.authorization,
+  });
   if (status !== 201) counter.errors++;
   return performance.now() - begin;
 }
@@ -99,13 +111,13 @@ export const longStream: Bench = {
       const [longUrl, newUrl] = [messagesUrl(service, longProject), messagesUrl(service, newProject)];
       const [longAgent, newAgent] = [keepAliveAgent(), keepAliveAgent()];
       const failures = { errors: 0 };
-      const firstLongMs = await post(longUrl, longAgent, failures);
-      for (let i = 0; i < 3; i++) await post(newUrl, newAgent, failures);
+      const firstLongMs = await post(service, longUrl, longAgent, failures);
+      for (let i = 0; i < 3; i++) await post(service, newUrl, newAgent, failures);
       const timings = { long: [] as number[], fresh: [] as number[] };
       // Alternating spreads the machine's noise evenly over both projects.
       for (let i = 0; i < samples; i++) {
-        timings.long.push(await post(longUrl, longAgent, failures));
-        timings.fresh.push(await post(newUrl, newAgent, failures));
+        timings.long.push(await post(service, longUrl, longAgent, failures));
+        timings.fresh.push(await post(service, newUrl, newAgent, failures));
       }
       longAgent.destroy();
       newAgent.destroy();

@@ -37,16 +37,22 @@ export const memory: Bench = {
       const before = await rssMb(service.pid);
       const metricsBefore = await readServiceMetrics(service.baseUrl);
       const prefix = `mem-${Date.now().toString(36)}`;
+      const clients = Math.min(connections, memoryProjects);
       const load = await runLoad(
         {
           kind: 'messages-distinct',
           baseUrl: service.baseUrl,
-          connections: Math.min(connections, memoryProjects),
+          connections: clients,
           amount: memoryProjects,
           // Only bounds the wait: the load ends after `amount` requests.
           durationSec: Math.max(60, memoryProjects / 200),
           maxPerConnection: memoryProjects,
           project: prefix,
+          authorization: await service.loadAuthorizations({
+            kind: 'messages-distinct',
+            project: prefix,
+            connections: clients,
+          }),
         },
         0,
       );

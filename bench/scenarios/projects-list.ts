@@ -35,9 +35,15 @@ function pagesOf(seeded: SeededProjects): ListedPage[] {
 }
 
 /** Each page once before the load: it answers the projects it should, newest first. */
-async function checkPages(baseUrl: string, pages: ListedPage[]): Promise<{ ok: boolean; detail: string }> {
+async function checkPages(
+  service: RunningService,
+  pages: ListedPage[],
+): Promise<{ ok: boolean; detail: string }> {
   for (const page of pages) {
-    const response = await request(`${baseUrl}${page.path}`, { timeoutMs: 30_000 });
+    const response = await request(`${service.baseUrl}${page.path}`, {
+      timeoutMs: 30_000,
+      authorization: service.authorization,
+    });
     const body = parseJson<{ data?: { projectId?: unknown }[] }>(response.body);
     const ids = (body?.data ?? []).map((project) => project.projectId);
     if (response.status !== 200 || ids.join() !== page.expected.join())
@@ -62,10 +68,9 @@ async function measureAt(
   const seeded = await seedProjects(pool, `list${total}-`, total - have);
   context.log(`projects-list: ${size} projects in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   const pages = pagesOf(seeded);
-  const check = await checkPages(service.baseUrl, pages);
-  const load = await loadReads(context, {
+  const check = await checkPages(service, pages);
+  const load = await loadReads(context, service, {
     kind: 'paths',
-    baseUrl: service.baseUrl,
     project: 'projects-list',
     paths: pages.map((page) => page.path),
   });

@@ -3,7 +3,7 @@ import { delay } from '../support/processes.js';
 import { newClient } from '../support/postgres.js';
 import { type Bench, type BenchResult, skipped } from '../support/types.js';
 import { generations, PROJECTION, seededHistory, settle } from './history-seed.js';
-import { startService } from '../support/service.js';
+import { type RunningService, startService } from '../support/service.js';
 
 interface Status {
   name: string;
@@ -11,11 +11,14 @@ interface Status {
 }
 
 /** GET /v1/projections until the projection reports "running" (its projector active). */
-async function waitForRunning(baseUrl: string, limitMs: number): Promise<string> {
+async function waitForRunning(service: RunningService, limitMs: number): Promise<string> {
   const deadline = Date.now() + limitMs;
   let status = 'no answer';
   while (Date.now() < deadline) {
-    const response = await request(`${baseUrl}/v1/projections`, { timeoutMs: 30_000 }).catch(() => undefined);
+    const response = await request(`${service.baseUrl}/v1/projections`, {
+      timeoutMs: 30_000,
+      authorization: service.authorization,
+    }).catch(() => undefined);
     const list = response?.status === 200 ? parseJson<Status[]>(response.body) : undefined;
     status = list?.find((item) => item.name === PROJECTION)?.status ?? `HTTP ${response?.status ?? 'error'}`;
     if (status === 'running') break;
@@ -92,18 +95,19 @@ export const rebuild: Bench = {
     const client = newClient(seeded.databaseUrl);
     await client.connect();
     try {
-      const ready = await waitForRunning(service.baseUrl, 30_000);
+      const ready = await waitForRunning(service, 30_000);
       if (ready !== 'running') return [skipped('rebuild', 'rebuild', what, `skipped: projection ${ready}`)];
       const from = (await generations(client)).find((row) => row.state === 'live')?.generation ?? 0;
 
       const started = performance.now();
       const posted = await request(`${service.baseUrl}/v1/projections/${PROJECTION}/rebuild`, {
         method: 'POST',
+        authorization: service.authorization,
       });
       if (posted.status !== 202) throw new Error(`POST rebuild answered ${posted.status}: ${posted.body}`);
       const limitMs = Math.min(600_000, Math.max(60_000, seeded.events / 2));
       const progress = await watch(client, from, seeded.events, started, limitMs);
-      const after = await waitForRunning(service.baseUrl, 10_000);
+      const after = await waitForRunning(service, 10_000);
       const { rows } = await client.query<{ count: string }>('SELECT count(*) AS count FROM rm_messages');
       const readModelRows = Number(rows[0]?.count ?? 0);
       await settle(seeded.databaseUrl);

@@ -2,12 +2,9 @@ import { loadConfig } from '../../src/config/config.js';
 import { POOL_SIZE, rawInsertLoad, startRawInsertServer } from '../baselines/http-raw-insert.js';
 import type { LoadSummary } from '../load/client.js';
 import { type CurvePoint, describeShape, SCALING_CONNECTIONS } from '../support/curve.js';
-import { startService } from '../support/service.js';
+import { PRODUCTION_ENV, startService } from '../support/service.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
 import { serviceLoad } from './http-load.js';
-
-/** The limits that could cap the curve instead of the service's CPU: off, or reported. */
-const SERVICE_ENV = { RATE_LIMIT_COMMANDS: '0' };
 
 interface Curve {
   id: 'many' | 'raw';
@@ -25,7 +22,7 @@ export const scaling: Bench = {
   name: 'scaling',
   async run(context): Promise<BenchResult[]> {
     const what = `append-many and http-raw-insert at ${SCALING_CONNECTIONS.join(', ')} connections`;
-    const service = await startService(context, 'scaling', { env: SERVICE_ENV });
+    const service = await startService(context, 'scaling');
     if (typeof service === 'string') return [skipped('scaling', 'scaling', what, service)];
     const raw = await startRawInsertServer(context, 'scaling_raw').catch(async (error: unknown) => {
       await service.stop();
@@ -43,7 +40,7 @@ export const scaling: Bench = {
         curves.raw.loads.push({ connections, load: rawLoad });
         const manyLoad = await serviceLoad(
           'messages-many',
-          service.baseUrl,
+          service,
           `${project}-${connections}`,
           connections,
           phase,
@@ -88,14 +85,17 @@ function pointResult(curve: Curve, { connections, load }: Curve['loads'][number]
   };
 }
 
-/** Where each curve peaks and bends, and the service limits that bound it. */
+/**
+ * Where each curve peaks and bends, and the limits that could cap the curve instead of the
+ * service's CPU, as the service runs them.
+ */
 function summary(
   what: string,
   curves: Record<Curve['id'], Curve>,
   died: string | undefined,
   phase: { durationSec: number; warmupSec: number },
 ): BenchResult {
-  const config = loadConfig({ ...process.env, ...SERVICE_ENV });
+  const config = loadConfig({ ...process.env, ...PRODUCTION_ENV });
   const points = (curve: Curve): CurvePoint[] =>
     curve.loads.map(({ connections, load }) => ({ connections, rate: load.rate, p99Ms: load.p99Ms }));
   const extra: BenchResult['extra'] = {

@@ -3,7 +3,7 @@ import { request } from '../support/http.js';
 import type { SseJob, SseOpened, SseReport } from '../load/sse-holder.js';
 import { benchFile, delay, rssMb, stopChild, track } from '../support/processes.js';
 import { type Bench, type BenchResult, skipped } from '../support/types.js';
-import { startService } from '../support/service.js';
+import { type RunningService, startService } from '../support/service.js';
 import { readServiceMetrics } from '../support/service-metrics.js';
 
 /** Subscriptions opened and closed first: they load the route's code and answer whether it exists. */
@@ -19,12 +19,18 @@ const PROBED = 10;
  * Proves the subscriptions live: one message to each of the first PROBED projects; each of
  * their streams must deliver message.created for revision 0, and no other stream anything.
  */
-async function probe(baseUrl: string, project: string, holder: SseHolder, count: number): Promise<string> {
+async function probe(
+  service: RunningService,
+  project: string,
+  holder: SseHolder,
+  count: number,
+): Promise<string> {
   const probed = Math.min(PROBED, count);
   for (let i = 0; i < probed; i++) {
-    const { status } = await request(`${baseUrl}/v1/projects/${project}-${i}/messages`, {
+    const { status } = await request(`${service.baseUrl}/v1/projects/${project}-${i}/messages`, {
       method: 'POST',
       json: { content: 'sse probe' },
+      authorization: service.authorization,
     });
     if (status !== 201) return `POST answered ${status}`;
   }
@@ -112,10 +118,11 @@ export const sseIdle: Bench = {
     });
     if (typeof service === 'string') return [skipped('sse-idle', 'sse-idle', what, service)];
     const run = Date.now().toString(36);
+    const subscriber = { baseUrl: service.baseUrl, authorization: service.authorization };
     try {
       const warm = new SseHolder();
       const warmed = await warm
-        .open({ baseUrl: service.baseUrl, project: `sse-warm-${run}`, count: WARMUP_SUBSCRIBERS })
+        .open({ ...subscriber, project: `sse-warm-${run}`, count: WARMUP_SUBSCRIBERS })
         .finally(() => warm.close());
       if (warmed.established === 0)
         return [
@@ -133,12 +140,12 @@ export const sseIdle: Bench = {
       const holder = new SseHolder();
       try {
         const project = `sse-${run}`;
-        const opened = await holder.open({ baseUrl: service.baseUrl, project, count: sseSubscribers });
+        const opened = await holder.open({ ...subscriber, project, count: sseSubscribers });
         await delay(SETTLE_MS);
         const after = await rssMb(service.pid);
         const heapAfter = (await readServiceMetrics(service.baseUrl)).heapUsedBytes;
         const delta = after - before;
-        const probeFailure = await probe(service.baseUrl, project, holder, opened.established);
+        const probeFailure = await probe(service, project, holder, opened.established);
         const extra: BenchResult['extra'] = {
           established: opened.established,
           openMs: Math.round(opened.openMs),

@@ -21,8 +21,9 @@ class DeltaReaders {
   private readonly abort = new AbortController();
 
   /** Resolves once every stream has answered, so that no delta is sent before its reader listens. */
-  async open(baseUrl: string, projects: readonly string[]): Promise<void> {
-    await Promise.all(projects.map((project) => this.read(`${baseUrl}/v1/projects/${project}/live`)));
+  async open(service: RunningService, projects: readonly string[]): Promise<void> {
+    const live = (project: string): string => `${service.baseUrl}/v1/projects/${project}/live`;
+    await Promise.all(projects.map((project) => this.read(live(project), service.authorization)));
   }
 
   seenAt(id: string, offset: number): number | undefined {
@@ -33,9 +34,9 @@ class DeltaReaders {
     this.abort.abort();
   }
 
-  private async read(url: string): Promise<void> {
+  private async read(url: string, authorization: string | undefined): Promise<void> {
     const response = await fetch(url, {
-      headers: { accept: 'text/event-stream' },
+      headers: { accept: 'text/event-stream', ...(authorization ? { authorization } : {}) },
       signal: this.abort.signal,
     });
     if (!response.ok || !response.body) throw new Error(`live answered ${response.status}`);
@@ -69,7 +70,7 @@ async function wrongContents(
   // which the read is asked to wait for (the read model follows the log a moment later).
   for (const [reply, id] of summary.ids.entries()) {
     const path = `/v1/projects/${project}-${reply}/messages/${id}?minRevision=${deltas}`;
-    const { body } = await request(`${service.baseUrl}${path}`);
+    const { body } = await request(`${service.baseUrl}${path}`, { authorization: service.authorization });
     if (parseJson<{ content: string }>(body)?.content !== expected) wrong++;
   }
   return wrong;
@@ -89,7 +90,14 @@ function statusExtra(summary: StreamSummary, service: RunningService): BenchResu
 async function throughput(context: BenchContext, service: RunningService): Promise<BenchResult> {
   const { streamReplies: replies, streamDeltas: deltas } = context.options;
   const prefix = `stream-many-${Date.now().toString(36)}`;
-  const job = { baseUrl: service.baseUrl, replies, rate: 0, durationSec: 0, mode: 'flat-out' } as const;
+  const job = {
+    baseUrl: service.baseUrl,
+    authorization: service.authorization,
+    replies,
+    rate: 0,
+    durationSec: 0,
+    mode: 'flat-out',
+  } as const;
   await runStream({ ...job, project: `${prefix}-warmup`, deltas: Math.min(deltas, WARMUP_DELTAS) });
   const summary = await runStream({ ...job, project: prefix, deltas });
   const wrong = await wrongContents(service, prefix, summary, deltas);
@@ -116,12 +124,19 @@ async function throughput(context: BenchContext, service: RunningService): Promi
 async function streamLag(context: BenchContext, service: RunningService): Promise<BenchResult> {
   const { lagRate: rate, streamReplies: replies, durationSec, warmupSec } = context.options;
   const prefix = `stream-lag-${Date.now().toString(36)}`;
-  const job = { baseUrl: service.baseUrl, replies, deltas: 0, mode: 'paced', rate } as const;
+  const job = {
+    baseUrl: service.baseUrl,
+    authorization: service.authorization,
+    replies,
+    deltas: 0,
+    mode: 'paced',
+    rate,
+  } as const;
   if (warmupSec > 0) await runStream({ ...job, project: `${prefix}-warmup`, durationSec: warmupSec });
   const readers = new DeltaReaders();
   try {
     await readers.open(
-      service.baseUrl,
+      service,
       Array.from({ length: replies }, (_, reply) => `${prefix}-${reply}`),
     );
     const summary = await runStream({ ...job, project: prefix, durationSec });

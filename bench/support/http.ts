@@ -13,7 +13,14 @@ export function keepAliveAgent(): http.Agent {
 
 export function request(
   url: string,
-  options: { method?: string; json?: unknown; agent?: http.Agent; timeoutMs?: number } = {},
+  options: {
+    method?: string;
+    json?: unknown;
+    agent?: http.Agent;
+    timeoutMs?: number;
+    /** The Authorization header, when given: `Bearer <token>`. */
+    authorization?: string;
+  } = {},
 ): Promise<HttpResponse> {
   const target = new URL(url);
   if (target.hostname !== '127.0.0.1')
@@ -25,7 +32,10 @@ export function request(
       {
         method: options.method ?? 'GET',
         agent: options.agent,
-        headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {},
+        headers: {
+          ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}),
+          ...(options.authorization ? { authorization: options.authorization } : {}),
+        },
         timeout: options.timeoutMs ?? 10_000,
       },
       (res) => {

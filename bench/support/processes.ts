@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { appendTail } from '../../test/support/output-tail.js';
 
 /** The package root, from dist/bench/support/processes.js. */
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -34,18 +35,26 @@ export async function stopAllChildren(): Promise<void> {
   await Promise.all([...children].map((child) => stopChild(child)));
 }
 
-/** Keeps the last lines a child wrote, to explain why it failed. */
+/** What is kept of a child's output to explain a failure: enough for its last lines. */
+export const OUTPUT_TAIL_CHARS = 16_384;
+
+/**
+ * Keeps the end of what a child writes, to explain why it failed. The pipes are read to the end
+ * and only a bounded tail is kept: the lines are found when asked for, not for every chunk.
+ */
 export function tail(child: ChildProcess, lines = 20): () => string {
-  const kept: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    // eslint-disable-next-line no-control-regex -- strips the colours of Nest's logger
-    const text = chunk.toString('utf8').replace(/\u001b\[[0-9;]*m/g, '');
-    kept.push(...text.split('\n').filter(Boolean));
-    kept.splice(0, Math.max(0, kept.length - lines));
-  };
+  let kept = '';
+  const keep = (chunk: Buffer): void => void (kept = appendTail(kept, chunk, OUTPUT_TAIL_CHARS));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  return () => kept.join('\n');
+  return () => lastLines(kept, lines);
+}
+
+/** The last `count` non-empty lines of `text`, without the colours of Nest's logger. */
+export function lastLines(text: string, count: number, separator = '\n'): string {
+  // eslint-disable-next-line no-control-regex -- strips the colours of Nest's logger
+  const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+  return plain.split('\n').filter(Boolean).slice(-count).join(separator);
 }
 
 export function delay(ms: number): Promise<void> {

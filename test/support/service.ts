@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { appendTail } from './output-tail.js';
 import { freePort } from './ports.js';
 
 export interface RunningService {
@@ -26,6 +27,11 @@ export interface ServiceOptions {
   startTimeoutMs?: number;
   /** Called with the child as soon as it is spawned. */
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * Keep only the last this many characters of its output (still read to the end, so the child
+   * never blocks on a full pipe). Unset: all of it, which tests slice by index.
+   */
+  outputTailChars?: number;
 }
 
 /**
@@ -55,8 +61,13 @@ export async function spawnService(options: ServiceOptions = {}): Promise<Runnin
   );
   options.onSpawn?.(child);
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const limit = options.outputTailChars;
+  const keep =
+    limit === undefined
+      ? (chunk: Buffer) => (output += chunk.toString())
+      : (chunk: Buffer) => (output = appendTail(output, chunk, limit));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const baseUrl = `http://127.0.0.1:${port}`;
 
