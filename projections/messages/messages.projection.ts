@@ -5,7 +5,6 @@ import { type ConversationEvent } from '../../src/conversation/conversation.even
 import { upcast } from '../../src/conversation/conversation.upcast.js';
 import { applyToMessage, type Message } from '../../src/conversation/message.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
-import { erasedAmong } from '../../src/erasure/tombstones.js';
 import { type AppliedChanges, PoisonEventError, type Projection } from '../projection.js';
 import {
   type Activity,
@@ -85,10 +84,9 @@ export const messagesProjection: Projection = {
     // Read under the projects' locks: an erasure that has not removed their rows yet waits for
     // this batch to commit and then removes what it wrote; one that has, left its tombstone,
     // which is then seen here. Events read before the log was erased never come back either way.
-    const erased = await erasedAmong(client, touched);
+    const { erased, revisions } = await projectsNow(client, g, touched);
     const conversationEvents = inLog.filter((event) => !erased.has(event.projectId));
     const projects = touched.filter((projectId) => !erased.has(projectId));
-    const revisions = await projectedRevisions(client, g, projects);
     const created = new Map<string, Message>();
     const completed = new Map<string, Completion>();
     const streamed = new Map<string, Streamed>();
@@ -275,17 +273,27 @@ function parse(recorded: RecordedEvent, projectId: string) {
   }
 }
 
-async function projectedRevisions(
+/** Which of the projects were erased, and the revision the others are projected to: one query. */
+async function projectsNow(
   client: pg.ClientBase,
   g: number,
   projects: string[],
-): Promise<Map<string, number>> {
-  if (projects.length === 0) return new Map();
-  const { rows } = await client.query<{ project_id: string; revision: string }>(
-    `SELECT project_id, revision FROM rm_projects_g${g} WHERE project_id = ANY($1)`,
+): Promise<{ erased: Set<string>; revisions: Map<string, number> }> {
+  const erased = new Set<string>();
+  const revisions = new Map<string, number>();
+  if (projects.length === 0) return { erased, revisions };
+  const { rows } = await client.query<{ project_id: string; revision: string | null; erased: boolean }>(
+    `SELECT p.project_id, r.revision, t.project_id IS NOT NULL AS erased
+       FROM unnest($1::text[]) AS p(project_id)
+       LEFT JOIN rm_projects_g${g} r ON r.project_id = p.project_id
+       LEFT JOIN project_tombstones t ON t.project_id = p.project_id`,
     [projects],
   );
-  return new Map(rows.map((row) => [row.project_id, Number(row.revision)]));
+  for (const row of rows) {
+    if (row.erased) erased.add(row.project_id);
+    else if (row.revision !== null) revisions.set(row.project_id, Number(row.revision));
+  }
+  return { erased, revisions };
 }
 
 /**

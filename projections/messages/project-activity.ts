@@ -84,20 +84,20 @@ export function noteActivity(
 /** Moves the projects to the front of the list, keeping their old places for listings under way. */
 export async function recordActivity(client: pg.ClientBase, g: number, projectIds: string[]): Promise<void> {
   if (projectIds.length === 0) return;
+  // One statement: the places replaced long enough ago that no listing can still need them go in
+  // the same round trip.
   await client.query(
     `WITH moved AS MATERIALIZED (
        SELECT p AS project_id, nextval('rm_project_activity_g${g}_seq') AS seq FROM unnest($1::text[]) AS p
      ), replaced AS (
        UPDATE rm_project_activity_g${g} a SET superseded_by = moved.seq, superseded_at = now()
          FROM moved WHERE a.project_id = moved.project_id AND a.superseded_by IS NULL
+     ), pruned AS (
+       DELETE FROM rm_project_activity_g${g}
+        WHERE superseded_by IS NOT NULL AND superseded_at < now() - make_interval(secs => $2)
      )
      INSERT INTO rm_project_activity_g${g} (seq, project_id) SELECT seq, project_id FROM moved`,
-    [projectIds],
-  );
-  await client.query(
-    `DELETE FROM rm_project_activity_g${g}
-      WHERE superseded_by IS NOT NULL AND superseded_at < now() - make_interval(secs => $1)`,
-    [ACTIVITY_RETENTION_SECONDS],
+    [projectIds, ACTIVITY_RETENTION_SECONDS],
   );
 }
 

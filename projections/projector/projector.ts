@@ -30,10 +30,13 @@ export interface ProjectorOptions {
   /** How often a standby tries to become the active projector. */
   standbyRetryMs?: number;
   /**
-   * After a partial batch, how long to let more events gather before the next one: under load
-   * this turns many tiny transactions into fewer larger ones, for a few ms of lag.
+   * After a partial batch of at least `lingerAfter` events, how long to let more events gather
+   * before the next one: under heavy load this turns many small transactions into fewer larger
+   * ones, for a few ms of lag. A smaller batch means a light load: the projector waits for the
+   * next append instead, and projects it as soon as it comes.
    */
   lingerMs?: number;
+  lingerAfter?: number;
   /**
    * How long a switch-over or a drop of an old generation waits for a lock (a reader's transaction
    * holding the views or the tables) before it gives up and tries again later: every read that
@@ -107,6 +110,7 @@ export class Projector {
       pollMs: 1_000,
       standbyRetryMs: 1_000,
       lingerMs: 5,
+      lingerAfter: 16,
       lockTimeoutMs: 100,
       retryMaxMs: 5_000,
       log: () => undefined,
@@ -293,7 +297,8 @@ export class Projector {
     const live = generations.find((g) => g.state === 'live');
     if (live && !live.failed) {
       const applied = await this.follow(client, live, this.options.batchSize);
-      if (applied > 0) progress = applied < this.options.batchSize ? 'partial' : 'full';
+      if (applied >= this.options.batchSize) progress = 'full';
+      else if (applied >= this.options.lingerAfter) progress = 'partial';
     }
     // What is still to be done after a lock got in its way; anything else postponed is forgotten.
     const waiting = new Set<string>();
@@ -380,14 +385,12 @@ export class Projector {
   ): Promise<void> {
     const changes = await this.projection.apply(client, events, generation.generation);
     const position = events.at(-1)?.position ?? generation.position;
-    await this.storeCheckpoint(client, generation, position, events.length);
+    let notice: string | null = null;
     if (generation.state === 'live') {
       const payload = JSON.stringify(Object.fromEntries(changes.revisions));
-      await client.query('SELECT pg_notify($1, $2)', [
-        PROJECTED_CHANNEL,
-        payload.length < NOTIFY_PAYLOAD_LIMIT ? payload : '*',
-      ]);
+      notice = payload.length < NOTIFY_PAYLOAD_LIMIT ? payload : '*';
     }
+    await this.storeCheckpoint(client, generation, position, events.length, notice);
     generation.position = position;
     generation.eventsApplied += events.length;
   }
@@ -402,20 +405,38 @@ export class Projector {
     generation.position = position;
   }
 
-  /** Moves the stored checkpoint from where this projector last left it, or finds it lost the lead. */
+  /**
+   * Moves the stored checkpoint from where this projector last left it, or finds it lost the lead;
+   * with `notice`, in the same statement, tells readers (PROJECTED_CHANNEL) what the transaction
+   * projected. The notification leaves at commit, so a batch rolled back (the lead lost) tells nothing.
+   */
   private async storeCheckpoint(
     client: pg.ClientBase,
     generation: Generation,
     position: string | null,
     applied: number,
+    notice: string | null = null,
   ): Promise<void> {
-    const moved = await client.query(
-      `UPDATE projection_generations
-          SET position = $3, events_applied = events_applied + $4, updated_at = now()
-        WHERE name = $1 AND generation = $2 AND position IS NOT DISTINCT FROM $5`,
-      [this.projection.name, generation.generation, position, applied, generation.position],
+    const { rows } = await client.query<{ moved: number }>(
+      `WITH moved AS (
+         UPDATE projection_generations
+            SET position = $3, events_applied = events_applied + $4, updated_at = now()
+          WHERE name = $1 AND generation = $2 AND position IS NOT DISTINCT FROM $5
+         RETURNING 1)
+       SELECT count(*)::int AS moved,
+              CASE WHEN $6::text IS NOT NULL AND count(*) = 1 THEN pg_notify($7, $6) END AS notified
+         FROM moved`,
+      [
+        this.projection.name,
+        generation.generation,
+        position,
+        applied,
+        generation.position,
+        notice,
+        PROJECTED_CHANNEL,
+      ],
     );
-    if (moved.rowCount !== 1) throw new LostLeadershipError('the checkpoint moved under this projector');
+    if (rows[0]?.moved !== 1) throw new LostLeadershipError('the checkpoint moved under this projector');
   }
 
   /** Keeps what precedes the poison event, then stops the generation with the reason. */
