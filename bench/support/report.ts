@@ -29,8 +29,10 @@ const TARGETS: readonly Target[] = [
   { subject: 'lag', metric: 'p99Ms', op: '<=', value: 50 },
   { subject: 'stream-many', baseline: 'append-many', metric: 'rate', op: '>=', value: 0.5 },
   { subject: 'stream-lag', metric: 'p99Ms', op: '<=', value: 50 },
-  // O(page): a million projects list as fast as a thousand, within what one run's noise allows.
-  { subject: 'projects-list', baseline: 'projects-list-1k', metric: 'rate', op: '>=', value: 0.8 },
+  // O(page): a thousand times the projects costs a page less than twice as much (a cost that grew
+  // with the projects would be a thousandth). What remains is a deeper index and a table larger
+  // than the cache: 0.66× and 0.73× in two quiet default runs.
+  { subject: 'projects-list', baseline: 'projects-list-1k', metric: 'rate', op: '>=', value: 0.5 },
   { subject: 'projects-list', baseline: 'http-raw-select', metric: 'rate', op: '>=' },
   { subject: 'sse-idle', metric: 'mb', op: '<=', value: 50 },
   ...SCALING_CONNECTIONS.map((connections): Target => ({
