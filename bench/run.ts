@@ -96,6 +96,8 @@ async function main(): Promise<void> {
     let profiles = '';
     for (const bench of selected) {
       if (interrupted) return;
+      const settledMs = await server.settle();
+      if (settledMs > 1_000) log(`PostgreSQL settled in ${(settledMs / 1000).toFixed(1)} s`);
       log(`${bench.name}…`);
       const began = Date.now();
       try {

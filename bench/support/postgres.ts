@@ -26,6 +26,12 @@ export interface BenchPostgres {
   version: string;
   /** Creates an empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /**
+   * Lets the server finish what earlier scenarios left it (a checkpoint of their writes, autovacuum
+   * of their tables, for at most `maxWaitMs`), so that the next is measured on a settled server as
+   * it would be alone. Resolves to the milliseconds it took.
+   */
+  settle(maxWaitMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +84,19 @@ async function onServer(adminUrl: string, stopServer: () => Promise<void>, dropO
       const url = new URL(adminUrl);
       url.pathname = `/${database}`;
       return url.toString();
+    },
+    async settle(maxWaitMs = 60_000): Promise<number> {
+      const began = Date.now();
+      // A server that is not ours may not let this user checkpoint: then only autovacuum is waited for.
+      await admin.query('CHECKPOINT').catch(() => undefined);
+      while (Date.now() - began < maxWaitMs) {
+        const { rows } = await admin.query<{ workers: number }>(
+          `SELECT count(*)::int AS workers FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`,
+        );
+        if ((rows[0]?.workers ?? 0) === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return Date.now() - began;
     },
     async stop(): Promise<void> {
       if (stopped) return;
