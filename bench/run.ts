@@ -35,6 +35,11 @@ import type { Bench, BenchContext, BenchResult, Machine } from './support/types.
  * that history and rebuild then use (whichever of the three runs first seeds it), so those two
  * follow it.
  */
+/** Databases several scenarios read (by the name they create them with), and which. */
+const SHARED_DATABASES: Readonly<Record<string, readonly string[]>> = {
+  history: ['http-raw-select', 'history', 'rebuild'],
+};
+
 const BENCHES: readonly Bench[] = [
   rawInsert,
   httpRawInsert,
@@ -91,7 +96,16 @@ async function main(): Promise<void> {
   try {
     postgres = await startPostgres(log);
     const server = postgres;
-    const context: BenchContext = { options, database: (name) => server.createDatabase(name), log };
+    // Each scenario's databases are dropped once it is done (a shared one after the last scenario
+    // that reads it): a million rows left behind would keep the server busy (autovacuum, its cache)
+    // while later scenarios are measured.
+    let made: { name: string; url: string }[] = [];
+    const database = async (name: string): Promise<string> => {
+      const url = await server.createDatabase(name);
+      made.push({ name, url });
+      return url;
+    };
+    const context: BenchContext = { options, database, log };
     const results: BenchResult[] = [];
     let profiles = '';
     for (const bench of selected) {
@@ -121,6 +135,10 @@ async function main(): Promise<void> {
         process.exitCode = 1;
       }
       log(`${bench.name} done in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      const later = selected.slice(selected.indexOf(bench) + 1).map((next) => next.name);
+      const kept = made.filter(({ name }) => SHARED_DATABASES[name]?.some((user) => later.includes(user)));
+      for (const { url } of made.filter((made) => !kept.includes(made))) await server.dropDatabase(url);
+      made = kept;
     }
     // A partial run must not overwrite the last complete results.
     if (interrupted) return;

@@ -304,6 +304,12 @@ describe('GET /v1/projections', () => {
         rebuild: null,
       }),
     ]);
+    // Every event the log holds so far was applied to the generation served (one per message here).
+    const applied = res.body[0].eventsApplied as number;
+    expect(applied).toBeGreaterThanOrEqual(3);
+    const more = await seed(p, 2);
+    await get(`/v1/projects/${p}/messages?minRevision=${more}`);
+    expect((await get('/v1/projections')).body[0].eventsApplied).toBe(applied + 2);
   });
 
   it('404 for rebuilding an unknown projection', async () => {

@@ -32,6 +32,8 @@ export interface BenchPostgres {
    * it would be alone. Resolves to the milliseconds it took.
    */
   settle(maxWaitMs?: number): Promise<number>;
+  /** Drops a database createDatabase made (its URL), when nothing reads it any more. */
+  dropDatabase(url: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,12 @@ async function onServer(adminUrl: string, stopServer: () => Promise<void>, dropO
       const url = new URL(adminUrl);
       url.pathname = `/${database}`;
       return url.toString();
+    },
+    async dropDatabase(url: string): Promise<void> {
+      const database = decodeURIComponent(new URL(url).pathname.slice(1));
+      if (!created.includes(database)) return;
+      await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      created.splice(created.indexOf(database), 1);
     },
     async settle(maxWaitMs = 60_000): Promise<number> {
       const began = Date.now();

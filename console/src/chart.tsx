@@ -2,9 +2,9 @@
 export interface Sample {
   at: number;
   lag: number;
-  /** Events the rebuild under way had applied; null when none runs. */
-  applied: number | null;
-  /** Events applied per second by a rebuild under way since the sample before; null when none runs. */
+  /** Events the projector had applied: to the generation served, and to a rebuild under way. */
+  applied: number;
+  /** Events applied per second since the sample before; null for the first sample and after a switch-over. */
   rate: number | null;
 }
 
@@ -57,7 +57,7 @@ export function SampleChart({
           lag {latest?.lag ?? '—'} (max {lag.max})
         </span>{' '}
         <span class="legend-rate">
-          rebuild events/s {latest?.rate == null ? '—' : Math.round(latest.rate)} (max {Math.round(rate.max)})
+          events/s {latest?.rate == null ? '—' : Math.round(latest.rate)} (max {Math.round(rate.max)})
         </span>
       </figcaption>
     </figure>

@@ -12,6 +12,8 @@ export interface ProjectionStatus {
   status: 'running' | 'rebuilding' | 'stopped' | 'failed';
   position: string | null;
   lag: number;
+  /** Events the generation queries are served from has applied since it was built (0 before one exists). */
+  eventsApplied: number;
   lastError: string | null;
   updatedAt: string | null;
   /** The build under way (status "rebuilding"), or null. */
@@ -48,6 +50,7 @@ export async function projectionStatus(
     status: statusOf(generations, await hasActiveProjector(db, projection.name)),
     position: live?.position ?? null,
     lag: await store.countAfter(live?.position ?? undefined, LAG_CAP),
+    eventsApplied: live?.eventsApplied ?? 0,
     lastError: live?.lastError ?? building?.lastError ?? null,
     updatedAt: (live ?? building)?.updatedAt.toISOString() ?? null,
     rebuild: building

@@ -534,6 +534,8 @@ export type components = {
             position: string | null;
             /** @description Events behind the log */
             lag: number;
+            /** @description Extension: events the generation queries are served from has applied since it was built; its change over time is the projection’s throughput */
+            eventsApplied: number;
             lastError: string | null;
             /** Format: date-time */
             updatedAt: string | null;

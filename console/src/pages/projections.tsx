@@ -64,14 +64,17 @@ export function ProjectionsPage() {
   );
 }
 
-/** Adds a sample; the rebuild's events/s is its events applied since the sample before, per second. */
+/**
+ * Adds a sample; events/s is what the projector applied since the sample before (to the generation
+ * served and to a rebuild under way), per second. A switch-over starts the served count again: that
+ * sample has no rate.
+ */
 function record(samples: Map<string, Sample[]>, status: ProjectionStatus, at: number): void {
   const list = samples.get(status.name) ?? [];
   const previous = list.at(-1);
-  const applied = status.rebuild?.eventsApplied ?? null;
-  const progressed =
-    applied !== null && previous?.applied != null && applied >= previous.applied && at > previous.at;
-  const rate = progressed ? ((applied - previous.applied!) * 1000) / (at - previous.at) : null;
+  const applied = status.eventsApplied + (status.rebuild?.eventsApplied ?? 0);
+  const progressed = previous !== undefined && applied >= previous.applied && at > previous.at;
+  const rate = progressed ? ((applied - previous.applied) * 1000) / (at - previous.at) : null;
   const recent = list.filter((old) => at - old.at <= WINDOW_MS);
   samples.set(status.name, [...recent, { at, lag: status.lag, applied, rate }]);
 }

@@ -30,6 +30,12 @@ export class ProjectionStatusSchema implements ProjectionStatus {
   @ApiProperty({ type: 'string', nullable: true, description: 'Event store position: opaque' })
   position!: string | null;
   @ApiProperty({ type: 'integer', description: 'Events behind the log' }) lag!: number;
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'Extension: events the generation queries are served from has applied since it was built; its change over time is the projection’s throughput',
+  })
+  eventsApplied!: number;
   @ApiProperty({ type: 'string', nullable: true }) lastError!: string | null;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) updatedAt!: string | null;
   @ApiProperty({ type: RebuildSchema, nullable: true, description: 'The build under way, or null' })
