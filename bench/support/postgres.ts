@@ -32,7 +32,7 @@ export interface BenchPostgres {
    * it would be alone. Resolves to the milliseconds it took.
    */
   settle(maxWaitMs?: number): Promise<number>;
-  /** Drops a database createDatabase made (its URL), when nothing reads it any more. */
+  /** Drops a database createDatabase made (its URL), unless a client is still connected to it. */
   dropDatabase(url: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -90,8 +90,13 @@ async function onServer(adminUrl: string, stopServer: () => Promise<void>, dropO
     async dropDatabase(url: string): Promise<void> {
       const database = decodeURIComponent(new URL(url).pathname.slice(1));
       if (!created.includes(database)) return;
-      await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-      created.splice(created.indexOf(database), 1);
+      // Not forced: a client some baseline left connected (its pool is the bench process's own) would
+      // be cut off under it. Such a database stays until the run ends.
+      const dropped = await admin.query(`DROP DATABASE IF EXISTS "${database}"`).then(
+        () => true,
+        () => false,
+      );
+      if (dropped) created.splice(created.indexOf(database), 1);
     },
     async settle(maxWaitMs = 60_000): Promise<number> {
       const began = Date.now();
