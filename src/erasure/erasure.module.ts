@@ -18,8 +18,9 @@ import { ProjectErasure } from './project-erasure.js';
     ErasedProjectGuard,
     {
       provide: ProjectErasure,
-      inject: [PG_POOL, EVENT_STORE],
-      useFactory: (pool: pg.Pool, store: EventStore) => new ProjectErasure(pool, store),
+      inject: [PG_POOL, EVENT_STORE, ErasedProjects],
+      useFactory: (pool: pg.Pool, store: EventStore, erased: ErasedProjects) =>
+        new ProjectErasure(pool, store, (projectId) => erased.tombstoned(projectId)),
     },
   ],
   exports: [ErasedProjects, ErasedProjectGuard],

@@ -19,14 +19,20 @@ export interface ErasureReport {
  * the word to live streams on every instance.
  */
 export class ProjectErasure {
+  /**
+   * `tombstoned` hears of each tombstone as it is written, before the notification that other
+   * instances wait for comes back to this one.
+   */
   constructor(
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
+    private readonly tombstoned: (projectId: string) => void = () => undefined,
   ) {}
 
   async erase(request: ErasureRequest): Promise<ErasureReport> {
     const streamName = streamNameOf(request.projectId);
     await writeTombstone(this.pool, request);
+    this.tombstoned(request.projectId);
     const { eventsRemoved } = await this.store.eraseStream(streamName);
     const readModels = await eraseFromReadModels(this.pool, streamName);
     await this.pool.query('SELECT pg_notify($1, $2)', [ERASED_CHANNEL, request.projectId]);

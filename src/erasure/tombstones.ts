@@ -17,6 +17,12 @@ CREATE TABLE project_tombstones (
 /** Notified once a project's erasure is complete, with its id (or '*' after a lost connection). */
 export const ERASED_CHANNEL = 'project_erased';
 
+/**
+ * Notified as a project's tombstone commits, with its id (or '*' after a lost connection): from
+ * then on no instance may answer for the project as if it were not erased.
+ */
+export const TOMBSTONED_CHANNEL = 'project_tombstoned';
+
 export interface ErasureRequest {
   projectId: string;
   /** The token's `sub`, or null when authentication is off or an operator erases. */
@@ -24,12 +30,18 @@ export interface ErasureRequest {
   requestId: string | null;
 }
 
-/** The first erasure's record stands: erasing again changes nothing of it. */
+/**
+ * The first erasure's record stands: erasing again changes nothing of it. The word goes out on
+ * TOMBSTONED_CHANNEL in the same transaction, so it is heard as the tombstone commits.
+ */
 export async function writeTombstone(db: pg.ClientBase | pg.Pool, request: ErasureRequest): Promise<void> {
   await db.query(
-    `INSERT INTO project_tombstones (project_id, erased_by, request_id) VALUES ($1, $2, $3)
-     ON CONFLICT (project_id) DO NOTHING`,
-    [request.projectId, request.subject, request.requestId],
+    `WITH written AS (
+       INSERT INTO project_tombstones (project_id, erased_by, request_id) VALUES ($1, $2, $3)
+       ON CONFLICT (project_id) DO NOTHING
+     )
+     SELECT pg_notify($4, $1)`,
+    [request.projectId, request.subject, request.requestId, TOMBSTONED_CHANNEL],
   );
 }
 

@@ -15,6 +15,9 @@ export class NotificationHub implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(NotificationHub.name);
   private readonly listeners = new Map<string, Set<Listener>>();
   private client: pg.Client | undefined;
+  /** The channels the current connection has confirmed it LISTENs to. */
+  private listening = new Set<string>();
+  private lost = 0;
   private closed = false;
 
   constructor(@Inject(CONFIG) private readonly config: Config) {}
@@ -34,10 +37,24 @@ export class NotificationHub implements OnModuleInit, OnApplicationShutdown {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      void this.client?.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+      const client = this.client;
+      void client?.query(`LISTEN ${pg.escapeIdentifier(channel)}`).then(
+        () => this.client === client && this.listening.add(channel),
+        () => undefined,
+      );
     }
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  /**
+   * Where the instance stands with the database's notifications: `listening` whether a
+   * notification on `channel` committed from now on reaches this instance's listeners, and
+   * `epoch`, a count of the connections lost so far. While the epoch stays the same, a channel that
+   * was listened to has been listened to all along: nothing on it was missed.
+   */
+  standing(channel: string): { listening: boolean; epoch: number } {
+    return { listening: this.client !== undefined && this.listening.has(channel), epoch: this.lost };
   }
 
   private async connect(): Promise<void> {
@@ -47,18 +64,30 @@ export class NotificationHub implements OnModuleInit, OnApplicationShutdown {
     });
     client.on('notification', (message) => this.dispatch(message.channel, message.payload ?? ''));
     client.on('error', (error) => {
+      if (this.client === client) this.lose();
       if (this.closed) return;
       this.logger.warn(`notification connection lost: ${error.message}`);
       void client.end().catch(() => undefined);
       this.reconnect();
     });
     await client.connect();
-    for (const channel of this.listeners.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    const listening = new Set<string>();
+    for (const channel of this.listeners.keys()) {
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      listening.add(channel);
+    }
     this.client = client;
+    this.listening = listening;
+  }
+
+  private lose(): void {
+    this.client = undefined;
+    this.listening = new Set();
+    this.lost++;
   }
 
   private reconnect(): void {
-    this.client = undefined;
+    if (this.client) this.lose();
     if (this.closed) return;
     setTimeout(() => {
       this.connect().then(
