@@ -17,7 +17,7 @@ const userMessaged = (messageId: string, content: string): UserMessaged => ({
 
 /** A conversation of `count` messages of `size` characters each. */
 function conversation(count: number, size = 100): CachedConversation {
-  const folded = new CachedConversation();
+  const folded = new CachedConversation('conversation-p');
   for (let i = 0; i < count; i++) folded.apply(userMessaged(`m${i}`, 'x'.repeat(size)), i);
   return folded;
 }
@@ -103,7 +103,7 @@ const turn: ConversationEvent[] = [
 
 describe('CachedConversation, against evolve', () => {
   it('gives every message exactly as evolve folds it, settled ones packed and the streaming one not', () => {
-    const folded = new CachedConversation();
+    const folded = new CachedConversation('conversation-p');
     let expected: ConversationState = initialState;
     turn.forEach((event, revision) => {
       folded.apply(event, revision);
@@ -122,9 +122,9 @@ describe('CachedConversation, against evolve', () => {
   });
 
   it('holds a settled message as a third of the bytes of the same message streaming', () => {
-    const settled = new CachedConversation();
+    const settled = new CachedConversation('conversation-p');
     settled.apply(turn[0] as ConversationEvent, 0);
-    const streaming = new CachedConversation();
+    const streaming = new CachedConversation('conversation-p');
     streaming.apply(
       {
         ...(turn[5] as ConversationEvent),

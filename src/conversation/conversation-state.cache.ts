@@ -1,3 +1,4 @@
+import { projectIdOf, streamNameOf } from './conversation-stream.js';
 import type { ConversationEvent } from './conversation.events.js';
 import { type ConversationState, type MessageEntry, nextEntry } from './conversation.js';
 import { type Message } from './message.js';
@@ -21,10 +22,23 @@ export class CachedConversation {
   private first: MessageEntry | string | undefined;
   private others: Map<string, MessageEntry | string> | undefined;
 
+  /** The conversation's stream, a copy the cache also keys it by: packed entries leave its project out. */
+  readonly streamName: string;
+
+  constructor(streamName: string) {
+    this.streamName = copied(streamName);
+  }
+
   apply(event: ConversationEvent, revision: number): void {
     const kept = this.kept(event.data.messageId);
-    const entry = nextEntry(kept === undefined ? undefined : unpack(kept), event, revision);
-    const stored = entry.message.status === 'pending' ? entry : pack(entry);
+    const entry = nextEntry(
+      kept === undefined ? undefined : this.unpack(event.data.messageId, kept),
+      event,
+      revision,
+    );
+    const packable =
+      entry.message.status !== 'pending' && streamNameOf(entry.message.projectId) === this.streamName;
+    const stored = packable ? pack(entry) : entry;
     this.keep(entry.message.id, stored);
     this.bytes += sizeOf(stored) - (kept === undefined ? 0 : sizeOf(kept));
     this.revision = revision;
@@ -36,30 +50,42 @@ export class CachedConversation {
       messages: {
         get: (messageId) => {
           const kept = this.kept(messageId);
-          return kept === undefined ? undefined : unpack(kept);
+          return kept === undefined ? undefined : this.unpack(messageId, kept);
         },
       },
     };
+  }
+
+  private unpack(messageId: string, kept: MessageEntry | string): MessageEntry {
+    return typeof kept === 'string' ? unpack(kept, messageId, projectIdOf(this.streamName) ?? '') : kept;
   }
 
   private kept(messageId: string): MessageEntry | string | undefined {
     return messageId === this.firstId ? this.first : this.others?.get(messageId);
   }
 
+  /**
+   * A new id is kept as a copy: one the service made (uuidv7) is a string of pieces of others,
+   * which it would hold alive, several times its own size.
+   */
   private keep(messageId: string, stored: MessageEntry | string): void {
     if (this.firstId === undefined || this.firstId === messageId) {
-      this.firstId = messageId;
+      this.firstId ??= copied(messageId);
       this.first = stored;
+    } else if (this.others?.has(messageId)) {
+      this.others.set(messageId, stored);
     } else {
-      (this.others ??= new Map()).set(messageId, stored);
+      (this.others ??= new Map()).set(copied(messageId), stored);
     }
   }
 }
 
-/** Every field of Message (the compiler checks none is missing), in the order pack writes them. */
+/**
+ * Every field of Message but the two its conversation knows (the compiler checks none is
+ * missing), in the order pack writes them: the id is what the entry is found by, and the project
+ * is the conversation's.
+ */
 const FIELDS = Object.keys({
-  id: true,
-  projectId: true,
   sequence: true,
   role: true,
   kind: true,
@@ -72,20 +98,31 @@ const FIELDS = Object.keys({
   createdBy: true,
   revision: true,
   metadata: true,
-} satisfies Record<keyof Message, true>) as (keyof Message)[];
+} satisfies Record<Exclude<keyof Message, 'id' | 'projectId'>, true>) as (keyof Message)[];
+
+/**
+ * The string alone, sharing nothing with a larger one (a slice of a request's URL, a string made of
+ * pieces): exactly as long as its text.
+ */
+function copied(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
 
 function pack(entry: MessageEntry): string {
   const values: unknown[] = FIELDS.map((field) => entry.message[field]);
   values.push(entry.reservedContent);
   // JSON.stringify's result keeps the slack of the buffer it was built in (a third more, measured);
   // a copy is exactly as long as its text.
-  return Buffer.from(JSON.stringify(values), 'utf8').toString('utf8');
+  return copied(JSON.stringify(values));
 }
 
-function unpack(kept: MessageEntry | string): MessageEntry {
-  if (typeof kept !== 'string') return kept;
-  const values = JSON.parse(kept) as unknown[];
-  const message = Object.fromEntries(FIELDS.map((field, i) => [field, values[i]])) as unknown as Message;
+function unpack(packed: string, id: string, projectId: string): MessageEntry {
+  const values = JSON.parse(packed) as unknown[];
+  const message = {
+    id,
+    projectId,
+    ...Object.fromEntries(FIELDS.map((field, i) => [field, values[i]])),
+  } as Message;
   return { message, reservedContent: values[FIELDS.length] as string | null };
 }
 
@@ -101,6 +138,11 @@ function sizeOf(kept: MessageEntry | string): number {
   return 2 * (message.content.length + shared + urls + JSON.stringify(message.metadata).length) + 1000;
 }
 
+/** The entry's own copy of its name when it is the name, so that the key holds nothing else alive. */
+function keyOf(streamName: string, entry: CachedConversation): string {
+  return entry.streamName === streamName ? entry.streamName : streamName;
+}
+
 /** Least recently used conversations are dropped once the total passes the byte budget. */
 export class ConversationStateCache {
   private readonly entries = new Map<string, CachedConversation>();
@@ -112,7 +154,7 @@ export class ConversationStateCache {
     const entry = this.entries.get(streamName);
     if (entry) {
       this.entries.delete(streamName);
-      this.entries.set(streamName, entry);
+      this.entries.set(keyOf(streamName, entry), entry);
     }
     return entry;
   }
@@ -123,7 +165,7 @@ export class ConversationStateCache {
       this.totalBytes += entry.bytes - previousBytes;
     } else {
       this.remove(streamName);
-      this.entries.set(streamName, entry);
+      this.entries.set(keyOf(streamName, entry), entry);
       this.totalBytes += entry.bytes;
     }
     for (const [name, oldest] of this.entries) {
