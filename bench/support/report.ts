@@ -6,12 +6,14 @@ import type { BenchOptions, BenchResult, Comparison, Machine, Target } from './t
 
 /** With a value: the project's targets. Without: context only (no pass/fail). */
 const TARGETS: readonly Target[] = [
-  { subject: 'append-many', baseline: 'http-raw-insert', metric: 'rate', op: '>=', value: 0.7 },
+  // The performance bars, with production's settings (auth, metrics, a log line per request): the
+  // service's grouped commit should beat a server that commits once per request.
+  { subject: 'append-many', baseline: 'http-raw-insert', metric: 'rate', op: '>=', value: 1.0 },
   { subject: 'append-many-port', baseline: 'emmett-32', metric: 'rate', op: '>=', value: 1.5 },
   { subject: 'append-hot', baseline: 'append-many', metric: 'rate', op: '>=', value: 0.5 },
   // With authentication on (a token verified on every request), append-many still meets its own
   // target, and keeps 95% of the rate without it, measured as a pair in alternating rounds.
-  { subject: 'append-many-auth', baseline: 'http-raw-insert', metric: 'rate', op: '>=', value: 0.7 },
+  { subject: 'append-many-auth', baseline: 'http-raw-insert', metric: 'rate', op: '>=', value: 1.0 },
   { subject: 'append-many-auth', baseline: 'append-many-paired', metric: 'rate', op: '>=', value: 0.95 },
   { subject: 'append-hot', baseline: 'emmett-hot', metric: 'rate', op: '>=', value: 20 },
   { subject: 'long-stream', baseline: 'long-stream-new', metric: 'p50Ms', op: '<=', value: 1.2 },
@@ -21,12 +23,12 @@ const TARGETS: readonly Target[] = [
   { subject: 'emmett-32', baseline: 'raw-insert-32', metric: 'rate', op: '>=' },
   { subject: 'append-many-port', baseline: 'raw-insert-32', metric: 'rate', op: '>=' },
   { subject: 'turns', baseline: 'append-many', metric: 'rate', op: '>=' },
-  { subject: 'history', baseline: 'http-raw-select', metric: 'rate', op: '>=', value: 0.5 },
+  { subject: 'history', baseline: 'http-raw-select', metric: 'rate', op: '>=', value: 0.9 },
   { subject: 'history', baseline: 'http-raw-select', metric: 'p99Ms', op: '<=' },
-  { subject: 'rebuild', baseline: 'bulk-insert', metric: 'rate', op: '>=', value: 0.5 },
+  { subject: 'rebuild', baseline: 'bulk-insert', metric: 'rate', op: '>=', value: 0.7 },
   { subject: 'import-legacy', baseline: 'bulk-insert', metric: 'rate', op: '>=', value: 0.25 },
   { subject: 'history-build', baseline: 'bulk-insert', metric: 'rate', op: '>=' },
-  { subject: 'lag', metric: 'p99Ms', op: '<=', value: 50 },
+  { subject: 'lag', metric: 'p99Ms', op: '<=', value: 20 },
   { subject: 'stream-many', baseline: 'append-many', metric: 'rate', op: '>=', value: 0.5 },
   { subject: 'stream-lag', metric: 'p99Ms', op: '<=', value: 50 },
   // O(page): a thousand times the projects costs a page less than twice as much (a cost that grew
@@ -35,6 +37,8 @@ const TARGETS: readonly Target[] = [
   { subject: 'projects-list', baseline: 'projects-list-1k', metric: 'rate', op: '>=', value: 0.5 },
   { subject: 'projects-list', baseline: 'http-raw-select', metric: 'rate', op: '>=' },
   { subject: 'sse-idle', metric: 'mb', op: '<=', value: 50 },
+  // RSS of the service after 100,000 projects were written, one message each.
+  { subject: 'memory', metric: 'mb', op: '<=', value: 150 },
   ...SCALING_CONNECTIONS.map((connections): Target => ({
     subject: `scaling-many-${connections}`,
     baseline: `scaling-raw-${connections}`,
