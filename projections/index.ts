@@ -1,5 +1,5 @@
 /** What the service (`src/`) uses of the projections; it imports nothing else from this folder. */
-export { MESSAGE_COLUMNS, MESSAGE_JSON_COLUMNS, type MessageRow, toMessage } from './messages/message-row.js';
+export { MESSAGE_COLUMNS, messageJsonSql, type MessageRow, toMessage } from './messages/message-row.js';
 export { ProjectionsModule } from './nest/projections.module.js';
 export { ProjectionsService, type RebuildRequested } from './nest/projections.service.js';
 export { PROJECTED_CHANNEL } from './projector/generations.js';

@@ -1,3 +1,4 @@
+import { messagesProjection } from '../projections/messages/messages.projection.js';
 import pg from 'pg';
 import { PROJECTOR_LOCK_CLASS } from '../src/database/advisory-locks.js';
 import { createTestDatabase } from './support/database.js';
@@ -74,14 +75,24 @@ describe('projections: generations and rebuilds', () => {
     const res = await get('/v1/projections');
     expect(res.status).toBe(200);
     expect(res.body).toEqual([
-      expect.objectContaining({ name: 'messages', version: 3, generation: 1, rebuild: null }),
+      expect.objectContaining({
+        name: 'messages',
+        version: messagesProjection.version,
+        generation: 1,
+        rebuild: null,
+      }),
     ]);
   });
 
   it('GET /v1/projections/{name} is that projection alone; an unknown name is a 404 problem', async () => {
     const one = await get('/v1/projections/messages');
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ name: 'messages', version: 3, generation: 1, rebuild: null });
+    expect(one.body).toMatchObject({
+      name: 'messages',
+      version: messagesProjection.version,
+      generation: 1,
+      rebuild: null,
+    });
     expect(Object.keys(one.body).sort()).toEqual(Object.keys((await get('/v1/projections')).body[0]).sort());
 
     const unknown = await get('/v1/projections/nope');
@@ -101,7 +112,7 @@ describe('projections: generations and rebuilds', () => {
     const together = await Promise.all(pending);
     for (const res of together) {
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ name: 'messages', version: 3, generation: 2 });
+      expect(res.body).toEqual({ name: 'messages', version: messagesProjection.version, generation: 2 });
       expect(res.headers.get('location')).toBe('/v1/projections/messages');
     }
 
@@ -112,14 +123,14 @@ describe('projections: generations and rebuilds', () => {
       name: 'messages',
       generation: 1,
       status: 'rebuilding',
-      rebuild: expect.objectContaining({ generation: 2, version: 3 }),
+      rebuild: expect.objectContaining({ generation: 2, version: messagesProjection.version }),
     });
     const [listed] = (await get('/v1/projections')).body;
     expect(listed).toMatchObject({ generation: 1, rebuild: expect.objectContaining({ generation: 2 }) });
 
     const again = await post('/v1/projections/messages/rebuild', {});
     expect(again.status).toBe(202);
-    expect(again.body).toEqual({ name: 'messages', version: 3, generation: 2 });
+    expect(again.body).toEqual({ name: 'messages', version: messagesProjection.version, generation: 2 });
   });
 
   it('the switch shows as the new generation; a rebuild after it makes a newer one', async () => {
@@ -136,7 +147,7 @@ describe('projections: generations and rebuilds', () => {
 
     const next = await post('/v1/projections/messages/rebuild');
     expect(next.status).toBe(202);
-    expect(next.body).toEqual({ name: 'messages', version: 3, generation: 3 });
+    expect(next.body).toEqual({ name: 'messages', version: messagesProjection.version, generation: 3 });
     expect(await until((s) => s.rebuild === null)).toMatchObject({ generation: 3 });
   });
 

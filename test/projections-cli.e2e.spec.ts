@@ -93,7 +93,15 @@ describe('npm run projections -- <command>', () => {
       'REBUILD',
       'LAST ERROR',
     ]);
-    expect(row?.split(/\s{2,}/)).toEqual(['messages', '3', 'running', position, '0', '-', '-']);
+    expect(row?.split(/\s{2,}/)).toEqual([
+      'messages',
+      String(messagesProjection.version),
+      'running',
+      position,
+      '0',
+      '-',
+      '-',
+    ]);
     expect(rest).toEqual([]);
   });
 
@@ -148,6 +156,25 @@ describe('npm run projections -- <command>', () => {
     expect(repaired.code).toBe(0);
   });
 
+  it('verify names a row whose stored JSON (what history shows) is not the message of its columns; replay repairs it', async () => {
+    const [p] = projects as [string];
+    const before = await history(p);
+    await db.query(
+      `UPDATE rm_messages SET doc = replace(doc, '"hello 0"', '"doctored"') WHERE project_id = $1 AND sequence = 0`,
+      [p],
+    );
+    expect(await history(p)).not.toEqual(before);
+    const found = await cli(['verify']);
+    expect(found.code).toBe(3);
+    expect(found.stdout).toContain('(0 missing, 0 unexpected, 1 different messages; 0 project revisions)');
+    expect(found.stdout).toMatch(
+      new RegExp(`different +message ${p}/0 \\([0-9a-f-]+\\): content: expected "hello 0", found "doctored"`),
+    );
+    expect((await cli(['replay', p])).code).toBe(0);
+    expect(await history(p)).toEqual(before);
+    expect((await cli(['verify'])).code).toBe(0);
+  });
+
   it('replay while the project is being written: the projector keeps running and nothing is lost', async () => {
     const p = projectId('cli-hot');
     projects.push(p);
@@ -177,7 +204,9 @@ describe('npm run projections -- <command>', () => {
     revisions.set(p, last);
     expect(((await history(p)) as { revision: number }).revision).toBe(last);
     expect((await cli(['verify'])).code).toBe(0);
-    expect((await cli(['status'])).stdout).toMatch(/^messages +3 +running /m);
+    expect((await cli(['status'])).stdout).toMatch(
+      new RegExp(`^messages +${messagesProjection.version} +running `, 'm'),
+    );
   });
 
   it('rebuild with the service running: its projector builds, the command watches until the switch', async () => {
@@ -185,7 +214,9 @@ describe('npm run projections -- <command>', () => {
     const { generation } = await liveGeneration();
     const result = await cli(['rebuild', 'messages']);
     expect(result.stderr).toContain("the running service's projector is building it");
-    expect(result.stdout).toContain(`generation ${generation + 1} (version 3) is live`);
+    expect(result.stdout).toContain(
+      `generation ${generation + 1} (version ${messagesProjection.version}) is live`,
+    );
     expect(result.code).toBe(0);
     expect((await liveGeneration()).generation).toBe(generation + 1);
     const { rows } = await db.query(`SELECT to_regclass($1) AS old`, [`rm_messages_g${generation}`]);
@@ -200,10 +231,12 @@ describe('npm run projections -- <command>', () => {
     service = undefined;
 
     const status = await cli(['status']);
-    expect(status.stdout).toMatch(/^messages +3 +stopped /m);
+    expect(status.stdout).toMatch(new RegExp(`^messages +${messagesProjection.version} +stopped `, 'm'));
     const result = await cli(['rebuild', 'messages']);
     expect(result.stderr).toContain('no projector is running; building in this process');
-    expect(result.stdout).toContain(`generation ${generation + 1} (version 3) is live`);
+    expect(result.stdout).toContain(
+      `generation ${generation + 1} (version ${messagesProjection.version}) is live`,
+    );
     expect(result.code).toBe(0);
     expect((await liveGeneration()).generation).toBe(generation + 1);
 
@@ -308,7 +341,7 @@ describe('status with a failed projection', () => {
   it('still prints the table, with the last error, and exits 1', async () => {
     const url = await createTestDatabase('projections_cli_failed');
     const healthy = await cli(['status'], { DATABASE_URL: url }); // also sets the schema up
-    expect(healthy.stdout).toMatch(/^messages +3 +stopped /m);
+    expect(healthy.stdout).toMatch(new RegExp(`^messages +${messagesProjection.version} +stopped `, 'm'));
     expect(healthy.code).toBe(0);
 
     const pool = new pg.Pool({ connectionString: url, max: 4 });
@@ -330,7 +363,10 @@ describe('status with a failed projection', () => {
 
       const result = await cli(['status'], { DATABASE_URL: url });
       expect(result.stdout).toMatch(
-        new RegExp(`^messages +3 +failed +\\S+ +1 +- +.*conversation-${p}@1`, 'm'),
+        new RegExp(
+          `^messages +${messagesProjection.version} +failed +\\S+ +1 +- +.*conversation-${p}@1`,
+          'm',
+        ),
       );
       expect(result.stderr).toContain('messages has failed');
       expect(result.code).toBe(1);
@@ -340,7 +376,7 @@ describe('status with a failed projection', () => {
       await requestRebuild(client, messagesProjection).finally(() => client.release());
       await failed('building');
       const again = await cli(['status'], { DATABASE_URL: url });
-      expect(again.stdout).toMatch(/^messages +3 +failed /m);
+      expect(again.stdout).toMatch(new RegExp(`^messages +${messagesProjection.version} +failed `, 'm'));
       expect(again.code).toBe(1);
     } finally {
       await projector.stop();

@@ -1,3 +1,4 @@
+import { messagesProjection } from '../projections/messages/messages.projection.js';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from './support/database.js';
 import { projectId, request } from './support/http.js';
@@ -294,7 +295,7 @@ describe('GET /v1/projections', () => {
     expect(res.body).toEqual([
       expect.objectContaining({
         name: 'messages',
-        version: 3,
+        version: messagesProjection.version,
         generation: 1,
         status: 'running',
         position: expect.any(String),

@@ -23,27 +23,41 @@ export const MESSAGE_COLUMNS =
 /** toISOString's form, from a timestamptz: milliseconds, UTC, "Z". */
 const ISO_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
+/** A Message's fields as its JSON names them, in its order, each with its column. */
+const JSON_FIELDS: readonly [name: keyof Message, column: string][] = [
+  ['id', 'id'],
+  ['projectId', 'project_id'],
+  ['sequence', 'sequence'],
+  ['role', 'role'],
+  ['kind', 'kind'],
+  ['status', 'status'],
+  ['content', 'content'],
+  ['imageUrls', 'image_urls'],
+  ['replyTo', 'reply_to'],
+  ['createdAt', 'created_at'],
+  ['updatedAt', 'updated_at'],
+  ['createdBy', 'created_by'],
+  ['revision', 'revision'],
+  ['metadata', 'metadata'],
+];
+
 /**
- * The columns of a Message as toMessage gives it, named and ordered as its JSON: `json_agg` over a
- * row of them writes the same JSON that JSON.stringify writes of toMessage's result, so a page can
- * leave PostgreSQL as text and go out as it is, never parsed and serialized again in between.
+ * SQL of a message's JSON text, exactly as JSON.stringify writes toMessage's result, from the
+ * values `value(column)` gives for its columns (by default the columns of the row in scope).
+ * Written into a row's `doc` when the row is written, a page of history is the docs joined: it
+ * leaves PostgreSQL as text and goes out as it is, never rendered, parsed or serialized again.
  */
-export const MESSAGE_JSON_COLUMNS = [
-  'id',
-  'project_id AS "projectId"',
-  'sequence',
-  'role',
-  'kind',
-  'status',
-  'content',
-  'image_urls AS "imageUrls"',
-  'reply_to AS "replyTo"',
-  `to_char(created_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "createdAt"`,
-  `to_char(updated_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "updatedAt"`,
-  'created_by AS "createdBy"',
-  'revision',
-  'metadata',
-].join(', ');
+export function messageJsonSql(value: (column: string) => string = (column) => column): string {
+  const fields = JSON_FIELDS.map(([name, column]) => {
+    const sql = value(column);
+    const rendered =
+      column === 'created_at' || column === 'updated_at'
+        ? `to_char((${sql}) AT TIME ZONE 'UTC', ${ISO_INSTANT})`
+        : sql;
+    return `${rendered} AS "${name}"`;
+  });
+  return `(SELECT row_to_json(x)::text FROM (SELECT ${fields.join(', ')}) x)`;
+}
 
 export function toMessage(row: MessageRow): Message {
   return {

@@ -14,6 +14,7 @@ import {
   noteActivity,
   recordActivity,
 } from './project-activity.js';
+import { messageJsonSql } from './message-row.js';
 
 /**
  * The ordered messages of every conversation (`rm_messages`) and the stream revision each
@@ -23,8 +24,9 @@ export const messagesProjection: Projection = {
   name: 'messages',
   // 2: message kinds (imported history), message metadata, streamed deltas, and the projects list
   // (counts, activity). 3: the projects list's index of current places in ascending order, which
-  // stays compact as places are added at its end (see project-activity.ts).
-  version: 3,
+  // stays compact as places are added at its end (see project-activity.ts). 4: each message's JSON
+  // kept in its row (`doc`), so that a page of history is its rows' JSON joined.
+  version: 4,
 
   createTables: (g) => `
     CREATE TABLE rm_messages_g${g} (
@@ -42,6 +44,9 @@ export const messagesProjection: Projection = {
       created_by text,
       revision bigint NOT NULL,
       metadata jsonb NOT NULL DEFAULT '{}',
+      -- The message's JSON as the API shows it (messageJsonSql), written with the row; NULL while a
+      -- reply is streamed (it changes with every piece), and then rendered when read.
+      doc text,
       PRIMARY KEY (project_id, sequence)
     );
     CREATE UNIQUE INDEX rm_messages_g${g}_id ON rm_messages_g${g} (project_id, id);
@@ -63,7 +68,8 @@ export const messagesProjection: Projection = {
   upgradeTables: (g) => `
     ALTER TABLE rm_messages_g${g}
       ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'message',
-      ADD COLUMN IF NOT EXISTS metadata jsonb NOT NULL DEFAULT '{}';
+      ADD COLUMN IF NOT EXISTS metadata jsonb NOT NULL DEFAULT '{}',
+      ADD COLUMN IF NOT EXISTS doc text;
     ALTER TABLE rm_projects_g${g}
       ADD COLUMN IF NOT EXISTS message_count bigint NOT NULL DEFAULT 0,
       ADD COLUMN IF NOT EXISTS created_at timestamptz,
@@ -307,9 +313,9 @@ export async function insertMessages(client: pg.ClientBase, g: number, messages:
   await client.query(
     `INSERT INTO rm_messages_g${g}
        (project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at,
-        created_by, revision, metadata)
+        created_by, revision, metadata, doc)
      SELECT m."projectId", m.sequence, m.id, m.role, m.kind, m.status, m.content, m."imageUrls", m."replyTo",
-            m."createdAt", m."updatedAt", m."createdBy", m.revision, m.metadata
+            m."createdAt", m."updatedAt", m."createdBy", m.revision, m.metadata, ${INSERTED_DOC}
        FROM jsonb_to_recordset($1::jsonb) AS m("projectId" text, sequence bigint, id uuid, role text, kind text, status text,
             content text, "imageUrls" jsonb, "replyTo" uuid, "createdAt" timestamptz, "updatedAt" timestamptz,
             "createdBy" text, revision bigint, metadata jsonb)`,
@@ -317,13 +323,30 @@ export async function insertMessages(client: pg.ClientBase, g: number, messages:
   );
 }
 
+/** A message's doc, from the recordset of insertMessages (a Message's JSON names). */
+const INSERTED_DOC = messageJsonSql(
+  (column) => `m."${column.replace(/_(.)/g, (_, letter: string) => letter.toUpperCase())}"`,
+);
+
+/** A completed message's doc: the columns the completion sets, as it sets them; the others as they are. */
+const COMPLETED_DOC = messageJsonSql(
+  (column) =>
+    ({
+      status: 'u.status',
+      content: 'u.content',
+      updated_at: 'u.completed_at',
+      revision: 'u.revision',
+      metadata: '(m.metadata || u.metadata)',
+    })[column] ?? `m.${column}`,
+);
+
 /** A completion of a message this read model does not hold means the log and it disagree. */
 async function completeMessages(client: pg.ClientBase, g: number, completions: Completion[]): Promise<void> {
   if (completions.length === 0) return;
   const { rows } = await client.query<{ project_id: string; id: string }>(
     `UPDATE rm_messages_g${g} m
         SET status = u.status, content = u.content, updated_at = u.completed_at, revision = u.revision,
-            metadata = m.metadata || u.metadata
+            metadata = m.metadata || u.metadata, doc = ${COMPLETED_DOC}
        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[], $7::jsonb[])
             AS u(project_id, id, status, content, completed_at, revision, metadata)
       WHERE m.project_id = u.project_id AND m.id = u.id AND m.role = 'assistant'
@@ -383,7 +406,7 @@ async function appendDeltas(client: pg.ClientBase, g: number, streamed: Streamed
   if (streamed.length === 0) return;
   const { rows } = await client.query<{ project_id: string; id: string }>(
     `UPDATE rm_messages_g${g} m
-        SET content = m.content || u.delta, revision = u.revision
+        SET content = m.content || u.delta, revision = u.revision, doc = NULL
        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[]) AS u(project_id, id, delta, revision)
       WHERE m.project_id = u.project_id AND m.id = u.id AND m.role = 'assistant' AND m.status = 'pending'
       RETURNING m.project_id, m.id`,

@@ -135,7 +135,9 @@ export class ConversationCommandProcessor {
     for (let attempt = 1; ; attempt++) {
       let conversation = this.cache.get(streamName);
       if (!conversation) {
-        conversation = await this.catchUp(streamName, new CachedConversation(streamName)).catch(nothingAppended);
+        conversation = await this.catchUp(streamName, new CachedConversation(streamName)).catch(
+          nothingAppended,
+        );
         confirmed = conversation.revision;
       }
       let { decisions, events } = decideAll(jobs, conversation.state());

@@ -85,7 +85,8 @@ export class ErasedProjects {
         if (erased.has(projectId) || this.known.has(projectId)) continue;
         this.notErased.delete(projectId);
         this.notErased.set(projectId, before.epoch);
-        if (this.notErased.size > REMEMBERED) this.notErased.delete(this.notErased.keys().next().value as string);
+        if (this.notErased.size > REMEMBERED)
+          this.notErased.delete(this.notErased.keys().next().value as string);
       }
     }
     return erased;

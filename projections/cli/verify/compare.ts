@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import { type Message } from '../../../src/conversation/message.js';
 import type { EventStore } from '../../../src/event-store/event-store.port.js';
@@ -38,6 +39,14 @@ export class Differences {
 
 const FETCH = 5_000;
 
+async function hasColumn(client: pg.ClientBase, table: string, column: string): Promise<boolean> {
+  const { rows } = await client.query(
+    'SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped',
+    [table, column],
+  );
+  return rows.length > 0;
+}
+
 /**
  * Compares the rows of one generation with what the log says, inside the caller's transaction
  * (one snapshot with the checkpoint). Rows are read through a cursor, and what they match is
@@ -53,9 +62,11 @@ export async function compareReadModel(
   erased: ReadonlySet<string>,
 ): Promise<{ rows: number }> {
   let rows = 0;
-  for await (const page of cursor<MessageRow>(
+  // A generation written before rows kept their JSON has no `doc` (until it is upgraded).
+  const docs = await hasColumn(client, `rm_messages_g${generation}`, 'doc');
+  for await (const page of cursor<MessageRow & { doc?: string | null }>(
     client,
-    `SELECT ${MESSAGE_COLUMNS} FROM rm_messages_g${generation}`,
+    `SELECT ${MESSAGE_COLUMNS}${docs ? ', doc' : ''} FROM rm_messages_g${generation}`,
   )) {
     for (const row of page) {
       if (erased.has(row.project_id)) continue;
@@ -63,10 +74,14 @@ export async function compareReadModel(
       const actual = toMessage(row);
       const { projectId, sequence } = actual;
       const digest = expected.messages.take(projectId, sequence);
+      // What history pages show of the row: its JSON, which must be the message its columns hold.
+      const shown = row.doc == null ? actual : (JSON.parse(row.doc) as Message);
       if (digest === undefined)
         differences.add({ subject: 'message', kind: 'unexpected', projectId, sequence, actual });
       else if (digest !== messageDigest(actual))
         differences.add({ subject: 'message', kind: 'different', projectId, sequence, actual });
+      else if (!isDeepStrictEqual(shown, actual))
+        differences.add({ subject: 'message', kind: 'different', projectId, sequence, actual: shown });
     }
   }
   for (const { projectId, sequence } of expected.messages.keys()) {

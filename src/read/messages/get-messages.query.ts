@@ -1,14 +1,14 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type pg from 'pg';
-import { MESSAGE_JSON_COLUMNS } from '../../../projections/index.js';
+import { messageJsonSql } from '../../../projections/index.js';
 import { type Message } from '../../conversation/message.js';
 import { PG_POOL } from '../../database/database.module.js';
 import { ProjectedRevisions } from './projected-revisions.js';
 
 /**
  * A page of history as its JSON: `dataJson` is the messages' JSON array exactly as PostgreSQL
- * wrote it (see MESSAGE_JSON_COLUMNS), so a page is sent without being parsed and serialized again.
+ * wrote it (see messageJsonSql), so a page is sent without being parsed and serialized again.
  */
 export interface MessagePage {
   /** The JSON array of the page's messages, in ascending sequence order. */
@@ -39,8 +39,10 @@ export class GetMessages extends Query<MessagePage> {
   }
 }
 
-// One statement, so the page and the revision it reports come from the same snapshot. Whether
-// more lie beyond the page is one probe of the index past the page's far edge.
+// One statement, so the page and the revision it reports come from the same snapshot. A page is
+// its messages' stored JSON joined (a row without it, one of a reply being streamed or of a
+// generation written before it was kept, is rendered here). Whether more lie beyond the page is
+// one probe of the index past the page's far edge.
 const PAGE_SQL = {
   newest: { where: 'project_id = $1', order: 'DESC', beyond: '<', edge: 'min' },
   before: { where: 'project_id = $1 AND sequence < $3', order: 'DESC', beyond: '<', edge: 'min' },
@@ -49,12 +51,13 @@ const PAGE_SQL = {
 
 function pageQuery(kind: keyof typeof PAGE_SQL): string {
   const { where, order, beyond, edge } = PAGE_SQL[kind];
+  const json = messageJsonSql((column) => `m.${column}`);
   return `SELECT coalesce((SELECT revision FROM rm_projects WHERE project_id = $1), -1) AS revision,
-                 coalesce(page.data, '[]')::text AS data,
+                 '[' || coalesce(page.data, '') || ']' AS data,
                  EXISTS (SELECT 1 FROM rm_messages WHERE project_id = $1 AND sequence ${beyond} page.edge) AS has_more
-            FROM (SELECT json_agg(m ORDER BY m.sequence) AS data, ${edge}(m.sequence) AS edge
-                    FROM (SELECT ${MESSAGE_JSON_COLUMNS} FROM rm_messages
-                           WHERE ${where} ORDER BY sequence ${order} LIMIT $2) m) page`;
+            FROM (SELECT string_agg(coalesce(m.doc, ${json}), ',' ORDER BY m.sequence) AS data,
+                         ${edge}(m.sequence) AS edge
+                    FROM (SELECT * FROM rm_messages WHERE ${where} ORDER BY sequence ${order} LIMIT $2) m) page`;
 }
 
 @QueryHandler(GetMessages)
