@@ -213,6 +213,33 @@ describe('the projector', () => {
     expect((await messages(p)).map((row) => row.content)).toEqual(['second']);
   });
 
+  it('commits nothing of a batch whose checkpoint was moved under it (a rival took the lead), and applies it once after', async () => {
+    // Once, inside the projector's transaction: a rival's checkpoint lands while the batch is written.
+    await pool.query(`CREATE SEQUENCE rival_once`);
+    await pool.query(`
+      CREATE FUNCTION rival_moves_checkpoint() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('rival_once') = 1 THEN
+          UPDATE projection_generations SET position = 'rival' WHERE name = 'messages' AND state = 'live';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await pool.query(`
+      CREATE TRIGGER rival BEFORE INSERT ON rm_messages_g1 FOR EACH ROW EXECUTE FUNCTION rival_moves_checkpoint()`);
+    projector();
+    const p = `rival-${randomUUID()}`;
+    await store.append(streamNameOf(p), [userMessaged(p, 'only once')], 'no_stream');
+    await waitFor(async () => (await messages(p)).length === 1, 'the message to be projected');
+    // The first attempt was rolled back whole (the rival's move with it) and the batch written again.
+    expect(
+      Number((await pool.query(`SELECT last_value FROM rival_once`)).rows[0].last_value),
+    ).toBeGreaterThanOrEqual(2);
+    expect((await live()).position).not.toBe('rival');
+    await store.append(streamNameOf(p), [userMessaged(p, 'and the next')], 'any');
+    await waitFor(async () => (await messages(p)).length === 2, 'the next message to be projected');
+    expect((await messages(p)).map((m) => m.content)).toEqual(['only once', 'and the next']);
+  });
+
   it('applying the same events twice changes nothing', async () => {
     const p = `twice-${randomUUID()}`;
     const stream = streamNameOf(p);

@@ -12,7 +12,8 @@ import {
   forgetActivity,
   upgradeActivityTable,
   noteActivity,
-  recordActivity,
+  activityCtes,
+  ACTIVITY_RETENTION_SECONDS,
 } from './project-activity.js';
 import { messageJsonSql } from './message-row.js';
 
@@ -136,11 +137,9 @@ export const messagesProjection: Projection = {
     }
 
     await checkReflected(client, g, skipped);
-    await insertMessages(client, g, [...created.values()]);
     await appendDeltas(client, g, [...streamed.values()]);
     await completeMessages(client, g, [...completed.values()]);
-    await saveRevisions(client, g, projects, revisions, activity);
-    await recordActivity(client, g, [...activity.keys()]);
+    await writeBatch(client, g, [...created.values()], projects, revisions, activity);
     return { revisions: new Map(projects.map((p) => [p, revisions.get(p) ?? -1])) };
   },
 
@@ -303,30 +302,85 @@ async function projectsNow(
 }
 
 /**
- * The rows go as one JSON document: JSON.stringify and PostgreSQL's JSON parser are cheaper than a
- * dozen array literals escaped element by element (this is the rebuild's hot path). No ON CONFLICT:
- * the revision check under the project's row lock already keeps an event from being applied twice,
- * so a conflict here would be a bug, and it stops the projection loudly instead of hiding.
+ * New messages as rows (the parameter `json`, one JSON document of Message objects): JSON.stringify
+ * and PostgreSQL's JSON parser are cheaper than a dozen array literals escaped element by element
+ * (this is the rebuild's hot path). No ON CONFLICT: the revision check under the project's row
+ * lock already keeps an event from being applied twice, so a conflict here would be a bug, and it
+ * stops the projection loudly instead of hiding.
  */
-export async function insertMessages(client: pg.ClientBase, g: number, messages: Message[]): Promise<void> {
-  if (messages.length === 0) return;
-  await client.query(
-    `INSERT INTO rm_messages_g${g}
+function insertMessagesSql(g: number, json: string): string {
+  return `INSERT INTO rm_messages_g${g}
        (project_id, sequence, id, role, kind, status, content, image_urls, reply_to, created_at, updated_at,
         created_by, revision, metadata, doc)
      SELECT m."projectId", m.sequence, m.id, m.role, m.kind, m.status, m.content, m."imageUrls", m."replyTo",
             m."createdAt", m."updatedAt", m."createdBy", m.revision, m.metadata, ${INSERTED_DOC}
-       FROM jsonb_to_recordset($1::jsonb) AS m("projectId" text, sequence bigint, id uuid, role text, kind text, status text,
-            content text, "imageUrls" jsonb, "replyTo" uuid, "createdAt" timestamptz, "updatedAt" timestamptz,
-            "createdBy" text, revision bigint, metadata jsonb)`,
-    [JSON.stringify(messages)],
-  );
+       FROM jsonb_to_recordset(${json}::jsonb) AS m("projectId" text, sequence bigint, id uuid, role text, kind text,
+            status text, content text, "imageUrls" jsonb, "replyTo" uuid, "createdAt" timestamptz,
+            "updatedAt" timestamptz, "createdBy" text, revision bigint, metadata jsonb)`;
 }
 
-/** A message's doc, from the recordset of insertMessages (a Message's JSON names). */
+/** New messages as rows, in a statement of their own (insertMessagesSql). */
+export async function insertMessages(client: pg.ClientBase, g: number, messages: Message[]): Promise<void> {
+  if (messages.length === 0) return;
+  await client.query(insertMessagesSql(g, '$1'), [JSON.stringify(messages)]);
+}
+
+/** A message's doc, from the recordset of insertMessagesSql (a Message's JSON names). */
 const INSERTED_DOC = messageJsonSql(
   (column) => `m."${column.replace(/_(.)/g, (_, letter: string) => letter.toUpperCase())}"`,
 );
+
+/** The projects' revisions, counts and instants, from five arrays starting at parameter `$first`. */
+function saveRevisionsSql(g: number, first: number): string {
+  const [ids, revisions, counts, created, last] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+  return `INSERT INTO rm_projects_g${g} AS p (project_id, revision, message_count, created_at, last_message_at)
+     SELECT * FROM unnest(${ids}::text[], ${revisions}::bigint[], ${counts}::bigint[], ${created}::timestamptz[],
+                          ${last}::timestamptz[])
+     ON CONFLICT (project_id) DO UPDATE
+        SET revision = GREATEST(p.revision, excluded.revision),
+            message_count = p.message_count + excluded.message_count,
+            created_at = coalesce(p.created_at, excluded.created_at),
+            last_message_at = coalesce(excluded.last_message_at, p.last_message_at)`;
+}
+
+/**
+ * A batch's new messages, its projects' revisions and their places in the projects list: one
+ * statement, one round trip (the three touch different tables, so none needs to see another's
+ * rows). The same text for every batch of a generation, so it is prepared once per connection.
+ */
+function writeBatchSql(g: number): string {
+  return `WITH messages AS (${insertMessagesSql(g, '$1')}),
+               projects AS (${saveRevisionsSql(g, 2)}),
+               ${activityCtes(g, '$7', '$8')}
+          SELECT 1`;
+}
+
+async function writeBatch(
+  client: pg.ClientBase,
+  g: number,
+  messages: Message[],
+  projects: string[],
+  revisions: Map<string, number>,
+  activity: Map<string, Activity>,
+): Promise<void> {
+  const changed = projects.filter((p) => revisions.has(p));
+  if (messages.length === 0 && changed.length === 0 && activity.size === 0) return;
+  const active = changed.map((p) => activity.get(p));
+  await client.query({
+    name: `rm_write_batch_g${g}`,
+    text: writeBatchSql(g),
+    values: [
+      JSON.stringify(messages),
+      changed,
+      changed.map((p) => revisions.get(p)),
+      active.map((a) => a?.created ?? 0),
+      active.map((a) => a?.firstAt ?? null),
+      active.map((a) => a?.lastAt ?? null),
+      [...activity.keys()],
+      ACTIVITY_RETENTION_SECONDS,
+    ],
+  });
+}
 
 /** A completed message's doc: the columns the completion sets, as it sets them; the others as they are. */
 const COMPLETED_DOC = messageJsonSql(
@@ -368,34 +422,6 @@ async function completeMessages(client: pg.ClientBase, g: number, completions: C
       missing.recorded,
       'completes an assistant message the read model does not hold',
     );
-}
-
-async function saveRevisions(
-  client: pg.ClientBase,
-  g: number,
-  projects: string[],
-  revisions: Map<string, number>,
-  activity: Map<string, Activity>,
-): Promise<void> {
-  const changed = projects.filter((p) => revisions.has(p));
-  if (changed.length === 0) return;
-  const active = changed.map((p) => activity.get(p));
-  await client.query(
-    `INSERT INTO rm_projects_g${g} AS p (project_id, revision, message_count, created_at, last_message_at)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::timestamptz[])
-     ON CONFLICT (project_id) DO UPDATE
-        SET revision = GREATEST(p.revision, excluded.revision),
-            message_count = p.message_count + excluded.message_count,
-            created_at = coalesce(p.created_at, excluded.created_at),
-            last_message_at = coalesce(excluded.last_message_at, p.last_message_at)`,
-    [
-      changed,
-      changed.map((p) => revisions.get(p)),
-      active.map((a) => a?.created ?? 0),
-      active.map((a) => a?.firstAt ?? null),
-      active.map((a) => a?.lastAt ?? null),
-    ],
-  );
 }
 
 /**

@@ -81,24 +81,33 @@ export function noteActivity(
   activity.set(projectId, entry);
 }
 
-/** Moves the projects to the front of the list, keeping their old places for listings under way. */
-export async function recordActivity(client: pg.ClientBase, g: number, projectIds: string[]): Promise<void> {
-  if (projectIds.length === 0) return;
-  // One statement: the places replaced long enough ago that no listing can still need them go in
-  // the same round trip.
-  await client.query(
-    `WITH moved AS MATERIALIZED (
-       SELECT p AS project_id, nextval('rm_project_activity_g${g}_seq') AS seq FROM unnest($1::text[]) AS p
+/**
+ * Moves the projects (the text[] parameter `ids`) to the front of the list, keeping their old
+ * places for listings under way; the places replaced long enough ago that no listing can still
+ * need them (`retentionSecs`) go in the same statement. Common table expressions, to be the WITH
+ * of a statement (recordActivity's, or a batch's one write).
+ */
+export function activityCtes(g: number, ids: string, retentionSecs: string): string {
+  return `moved AS MATERIALIZED (
+       SELECT p AS project_id, nextval('rm_project_activity_g${g}_seq') AS seq FROM unnest(${ids}::text[]) AS p
      ), replaced AS (
        UPDATE rm_project_activity_g${g} a SET superseded_by = moved.seq, superseded_at = now()
          FROM moved WHERE a.project_id = moved.project_id AND a.superseded_by IS NULL
      ), pruned AS (
        DELETE FROM rm_project_activity_g${g}
-        WHERE superseded_by IS NOT NULL AND superseded_at < now() - make_interval(secs => $2)
-     )
-     INSERT INTO rm_project_activity_g${g} (seq, project_id) SELECT seq, project_id FROM moved`,
-    [projectIds, ACTIVITY_RETENTION_SECONDS],
-  );
+        WHERE superseded_by IS NOT NULL AND superseded_at < now() - make_interval(secs => ${retentionSecs})
+     ), placed AS (
+       INSERT INTO rm_project_activity_g${g} (seq, project_id) SELECT seq, project_id FROM moved
+     )`;
+}
+
+/** Moves the projects to the front of the list (activityCtes), in one statement of its own. */
+export async function recordActivity(client: pg.ClientBase, g: number, projectIds: string[]): Promise<void> {
+  if (projectIds.length === 0) return;
+  await client.query(`WITH ${activityCtes(g, '$1', '$2')} SELECT 1`, [
+    projectIds,
+    ACTIVITY_RETENTION_SECONDS,
+  ]);
 }
 
 export async function forgetActivity(client: pg.ClientBase, g: number, projectId: string): Promise<void> {

@@ -65,6 +65,21 @@ const SOURCE_ERROR = 'event store subscription';
 class LostLeadershipError extends Error {}
 
 /**
+ * Moves a generation's checkpoint from where its projector left it (`$5`), and notifies `$6` on
+ * `$7` when given; `moved` is 1, or the statement fails dividing by zero when the checkpoint was
+ * elsewhere (so that a COMMIT sent after it in the same query never runs).
+ */
+const CHECKPOINT_SQL = `WITH moved AS (
+     UPDATE projection_generations
+        SET position = $3, events_applied = events_applied + $4, updated_at = now()
+      WHERE name = $1 AND generation = $2 AND position IS NOT DISTINCT FROM $5
+     RETURNING 1)
+   SELECT 1 / count(*)::int AS moved,
+          CASE WHEN $6::text IS NOT NULL AND count(*) = 1 THEN pg_notify($7, $6) END AS notified
+     FROM moved`;
+const DIVISION_BY_ZERO = '22012';
+
+/**
  * Runs one projection: elects itself (a session advisory lock held on its own connection, so a
  * dead instance frees it), follows the global log from the stored checkpoint, and builds any
  * requested rebuild beside the live generation, then switches to it. Each batch and its
@@ -348,8 +363,7 @@ export class Projector {
       await retryOnConflict(async () => {
         await client.query('BEGIN');
         try {
-          await this.commit(client, generation, page.events);
-          await client.query('COMMIT');
+          await this.commit(client, generation, page.events, { andCommit: true });
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
           throw error;
@@ -377,11 +391,15 @@ export class Projector {
     this.ahead.set(generation.generation, { after, max, page });
   }
 
-  /** Applies events and moves the checkpoint, inside the caller's transaction. */
+  /**
+   * Applies events and moves the checkpoint, inside the caller's transaction; `andCommit` commits
+   * it too, with the checkpoint in the same round trip.
+   */
   private async commit(
     client: pg.ClientBase,
     generation: Generation,
     events: readonly RecordedEvent[],
+    { andCommit = false } = {},
   ): Promise<void> {
     const changes = await this.projection.apply(client, events, generation.generation);
     const position = events.at(-1)?.position ?? generation.position;
@@ -390,7 +408,7 @@ export class Projector {
       const payload = JSON.stringify(Object.fromEntries(changes.revisions));
       notice = payload.length < NOTIFY_PAYLOAD_LIMIT ? payload : '*';
     }
-    await this.storeCheckpoint(client, generation, position, events.length, notice);
+    await this.storeCheckpoint(client, generation, position, events.length, notice, andCommit);
     generation.position = position;
     generation.eventsApplied += events.length;
   }
@@ -409,6 +427,10 @@ export class Projector {
    * Moves the stored checkpoint from where this projector last left it, or finds it lost the lead;
    * with `notice`, in the same statement, tells readers (PROJECTED_CHANNEL) what the transaction
    * projected. The notification leaves at commit, so a batch rolled back (the lead lost) tells nothing.
+   *
+   * With `andCommit`, the statement and the COMMIT go as one simple query, its values written in as
+   * literals: one round trip fewer a batch. A checkpoint that did not move divides by zero, which
+   * fails the statement, so the COMMIT after it never runs and the caller rolls back.
    */
   private async storeCheckpoint(
     client: pg.ClientBase,
@@ -416,27 +438,38 @@ export class Projector {
     position: string | null,
     applied: number,
     notice: string | null = null,
+    andCommit = false,
   ): Promise<void> {
-    const { rows } = await client.query<{ moved: number }>(
-      `WITH moved AS (
-         UPDATE projection_generations
-            SET position = $3, events_applied = events_applied + $4, updated_at = now()
-          WHERE name = $1 AND generation = $2 AND position IS NOT DISTINCT FROM $5
-         RETURNING 1)
-       SELECT count(*)::int AS moved,
-              CASE WHEN $6::text IS NOT NULL AND count(*) = 1 THEN pg_notify($7, $6) END AS notified
-         FROM moved`,
-      [
-        this.projection.name,
-        generation.generation,
-        position,
-        applied,
-        generation.position,
-        notice,
-        PROJECTED_CHANNEL,
-      ],
-    );
-    if (rows[0]?.moved !== 1) throw new LostLeadershipError('the checkpoint moved under this projector');
+    const values = [
+      this.projection.name,
+      generation.generation,
+      position,
+      applied,
+      generation.position,
+      notice,
+      PROJECTED_CHANNEL,
+    ];
+    let moved: number | undefined;
+    try {
+      if (andCommit) {
+        const literal = (value: string | number | null): string =>
+          value === null ? 'NULL' : typeof value === 'number' ? String(value) : client.escapeLiteral(value);
+        const text = CHECKPOINT_SQL.replace(/\$(\d+)/g, (_, n: string) =>
+          literal(values[Number(n) - 1] ?? null),
+        );
+        const [result] = (await client.query(`${text}; COMMIT`)) as unknown as pg.QueryResult<{
+          moved: number;
+        }>[];
+        moved = result?.rows[0]?.moved;
+      } else {
+        moved = (await client.query<{ moved: number }>(CHECKPOINT_SQL, values)).rows[0]?.moved;
+      }
+    } catch (error) {
+      if ((error as { code?: string }).code === DIVISION_BY_ZERO)
+        throw new LostLeadershipError('the checkpoint moved under this projector');
+      throw error;
+    }
+    if (moved !== 1) throw new LostLeadershipError('the checkpoint moved under this projector');
   }
 
   /** Keeps what precedes the poison event, then stops the generation with the reason. */
