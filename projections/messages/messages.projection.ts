@@ -256,9 +256,9 @@ async function checkReflected(client: pg.ClientBase, g: number, skipped: Skipped
  */
 async function holdProjects(client: pg.ClientBase, g: number, projects: string[]): Promise<void> {
   if (projects.length === 0) return;
+  // Text alone (both are integers): the projector sends its BEGIN with it, in one round trip.
   const { rows } = await client.query<{ alone: boolean }>(
-    'SELECT pg_try_advisory_xact_lock($1, $2) AS alone',
-    [REPLAY_LOCK_CLASS, g],
+    `SELECT pg_try_advisory_xact_lock(${Math.trunc(REPLAY_LOCK_CLASS)}, ${Math.trunc(g)}) AS alone`,
   );
   if (rows[0]?.alone) return;
   await client.query(

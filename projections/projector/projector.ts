@@ -2,6 +2,7 @@ import pg from 'pg';
 import { PROJECTOR_LOCK_CLASS } from '../../src/database/advisory-locks.js';
 import { NOTIFY_PAYLOAD_LIMIT } from '../../src/database/notify.js';
 import { isConnectionFailure, retryOnConflict } from '../../src/database/pg-errors.js';
+import { beginWithFirstStatement } from './deferred-begin.js';
 import {
   type EventStore,
   EventStoreUnavailableError,
@@ -361,9 +362,8 @@ export class Projector {
     try {
       // A deadlock or serialization failure rolled the batch back whole: it is simply run again.
       await retryOnConflict(async () => {
-        await client.query('BEGIN');
         try {
-          await this.commit(client, generation, page.events, { andCommit: true });
+          await this.commit(beginWithFirstStatement(client), generation, page.events, { andCommit: true });
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
           throw error;
