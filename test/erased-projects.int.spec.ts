@@ -1,9 +1,16 @@
 import pg from 'pg';
+import { PROJECTOR_MIGRATIONS } from '../projections/index.js';
 import { type Config } from '../src/config/config.js';
+import { streamNameOf } from '../src/conversation/conversation-stream.js';
+import { migrate } from '../src/database/migrations.js';
 import { ErasedProjects } from '../src/erasure/erased-projects.js';
+import { ProjectErasure } from '../src/erasure/project-erasure.js';
+import { EVENT_STORE_MIGRATIONS } from '../src/event-store/postgres/event-store.schema.js';
+import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { TOMBSTONES_TABLE, writeTombstone } from '../src/erasure/tombstones.js';
 import { NotificationHub } from '../src/read/notifications/notification-hub.js';
 import { createTestDatabase } from './support/database.js';
+import { userMessagedEvent } from './support/events.js';
 
 /**
  * What an instance remembers of erasures, against a real server: "not erased" is answered from
@@ -85,4 +92,29 @@ it('forgets every "not erased" when its notification connection is lost, so a to
   expect(await erased.isErased('kept-after')).toBe(false);
   expect(await erased.isErased('kept-after')).toBe(false);
   expect(lookups).toBe(2);
+});
+
+it('the instance that erases a project knows it at once, without waiting for the notification', async () => {
+  const db = new pg.Pool({ connectionString: await createTestDatabase('erasing'), max: 4 });
+  try {
+    await migrate(db, [EVENT_STORE_MIGRATIONS, PROJECTOR_MIGRATIONS]);
+    // A hub that never connected: no notification reaches this instance.
+    const deaf = new ErasedProjects(db, new NotificationHub({ databaseUrl: url } as Config));
+    const store = new PostgresEventStore(db);
+    const erasure = new ProjectErasure(db, store, (projectId) => deaf.tombstoned(projectId));
+    try {
+      await store.append(
+        streamNameOf('erased-here'),
+        [userMessagedEvent('erased-here', 'hello')],
+        'no_stream',
+      );
+      expect(deaf.isKnownErased('erased-here')).toBe(false);
+      await erasure.erase({ projectId: 'erased-here', subject: null, requestId: null });
+      expect(deaf.isKnownErased('erased-here')).toBe(true);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await db.end();
+  }
 });
