@@ -16,7 +16,7 @@ import { stopAllChildren } from './support/processes.js';
 import { compare, markdown, writeJson } from './support/report.js';
 import { appendHot } from './scenarios/append-hot.js';
 import { appendManyPort } from './scenarios/append-many-port.js';
-import { appendMany, appendManyAuth, turns } from './scenarios/http-load.js';
+import { appendMany, appendManyAuth, appendRetry, turns } from './scenarios/http-load.js';
 import { history } from './scenarios/history.js';
 import { importLegacy } from './scenarios/import-legacy.js';
 import { lag } from './scenarios/lag.js';
@@ -52,6 +52,7 @@ const BENCHES: readonly Bench[] = [
   rebuild,
   appendManyPort,
   appendMany,
+  appendRetry,
   appendManyAuth,
   appendHot,
   turns,

@@ -51,13 +51,16 @@ describe('bench settings', () => {
 });
 
 describe('bench tokens', () => {
-  it('give each connection of a write load its own subject, its project and its warm-up project only', async () => {
-    const [first, second] = await principals({ kind: 'messages-many', project: 'p', connections: 2 });
-    expect(first!.subject).not.toBe(second!.subject);
-    expect(['p-0', 'p-warmup-0'].map((id) => mayPost(first!, id))).toEqual([true, true]);
-    expect(['p-1', 'p-warmup-1', 'p'].map((id) => mayPost(first!, id))).toEqual([false, false, false]);
-    expect(mayPost(second!, 'p-1')).toBe(true);
-  });
+  it.each(['messages-many', 'messages-retry'] as const)(
+    'give each connection of a write load (%s) its own subject, its project and its warm-up project only',
+    async (kind) => {
+      const [first, second] = await principals({ kind, project: 'p', connections: 2 });
+      expect(first!.subject).not.toBe(second!.subject);
+      expect(['p-0', 'p-warmup-0'].map((id) => mayPost(first!, id))).toEqual([true, true]);
+      expect(['p-1', 'p-warmup-1', 'p'].map((id) => mayPost(first!, id))).toEqual([false, false, false]);
+      expect(mayPost(second!, 'p-1')).toBe(true);
+    },
+  );
 
   it('give every connection of a hot load the one project', async () => {
     const all = await principals({ kind: 'messages-hot', project: 'hot', connections: 3 });

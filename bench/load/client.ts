@@ -9,6 +9,11 @@ import { benchFile, stopChild, track } from '../support/processes.js';
 export type LoadKind =
   | 'raw-insert'
   | 'messages-many'
+  /**
+   * POST the same message (one id per connection) to the connection's project again and again:
+   * a 201, then retries, each answered 200 from what the service knows, with nothing written.
+   */
+  | 'messages-retry'
   | 'messages-hot'
   | 'turns'
   /** GET the newest page (limit 50) of one project, over and over. */

@@ -27,6 +27,10 @@ function unauthenticatedRequestsFor(job: LoadJob, client: number, acks: Ack[]): 
           content: 'bench message',
         })),
       ];
+    case 'messages-retry': {
+      const message = { id: randomUUID(), content: 'bench message' };
+      return [post(`/v1/projects/${encode(`${job.project}-${client}`)}/messages`, () => message)];
+    }
     case 'turns':
       return [
         post(`/v1/projects/${encode(`${job.project}-${client}`)}/turns`, () => ({ user: { content: 'hi' } })),

@@ -1,4 +1,6 @@
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { type LoadKind, type LoadSummary, runLoad } from '../load/client.js';
+import { newClient } from '../support/postgres.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
 import { AUTH_OFF_ENV, noSuccessReason, type RunningService, startService } from '../support/service.js';
 import { gcExtra, readServiceMetrics, type ServiceMetrics } from '../support/service-metrics.js';
@@ -8,6 +10,8 @@ interface HttpScenario {
   kind: LoadKind;
   unit: string;
   what: (connections: number) => string;
+  /** What must hold once the load is over, on the service's database (`project`: the load's prefix). */
+  check?: (service: RunningService, project: string, load: LoadSummary) => Promise<BenchResult['check']>;
 }
 
 /**
@@ -53,6 +57,7 @@ async function measure(context: BenchContext, scenario: HttpScenario): Promise<B
     if (load.ok === 0)
       return skipped(scenario.id, scenario.id, what, noSuccessReason(load.statusCodes, load.errors));
     const gc = before ? gcExtra(before, await readServiceMetrics(service.baseUrl), load.ok) : {};
+    const check = await scenario.check?.(service, project, load);
     return {
       id: scenario.id,
       name: `${scenario.id} (HTTP) ×${connections}`,
@@ -62,6 +67,7 @@ async function measure(context: BenchContext, scenario: HttpScenario): Promise<B
       p50Ms: load.p50Ms,
       p99Ms: load.p99Ms,
       extra: { ...failureExtra(load, service), ...gc },
+      ...(check && { check }),
     };
   } finally {
     await service.stop();
@@ -91,6 +97,48 @@ export const appendMany = httpBench({
   what: (n) =>
     `POST /v1/projects/{p}/messages, autocannon (child process), ${n} connections, one project each`,
 });
+
+/**
+ * The command path without the append: append-many's requests, each a retry of the one message
+ * its connection already posted, answered 200 from the conversation's decision state once the
+ * stream's tail has been read (nothing to append means no expected-revision check, so a retry is
+ * confirmed against the store: another instance may have appended). The same authentication,
+ * parsing, validation, command handling, answer, log line and metrics as an append, with one
+ * indexed read where an append has its share of a grouped append and of the projection; beside
+ * http-raw-insert it shows what the storage costs.
+ */
+export const appendRetry = httpBench({
+  id: 'append-retry',
+  kind: 'messages-retry',
+  unit: 'retries/s',
+  what: (n) =>
+    `POST /v1/projects/{p}/messages of one message again and again (200, a retry: the stream's tail read, nothing appended), ${n} connections, one project each`,
+  check: async (service, project, load) => {
+    const { streams, written } = await streamsOf(service.databaseUrl, `${project}-`);
+    const retries = load.statusCodes['200'] ?? 0;
+    // Each connection's first request of the measured load may be the 201 that stored its message.
+    const ok = streams > 0 && written === streams && load.ok - retries <= streams && load.non2xx === 0;
+    return {
+      ok,
+      detail: `${ok ? 'ok' : 'FAILED'}: ${retries} retries answered 200; ${streams} projects hold ${written} events (one each expected)`,
+    };
+  },
+});
+
+/** How many conversations start with `prefix` (warm-up ones included), and the events they hold. */
+async function streamsOf(databaseUrl: string, prefix: string): Promise<{ streams: number; written: number }> {
+  const client = newClient(databaseUrl);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ streams: string; written: string | null }>(
+      `SELECT count(*) AS streams, sum(revision + 1) AS written FROM es_streams WHERE starts_with(stream_name, $1)`,
+      [streamNameOf(prefix)],
+    );
+    return { streams: Number(rows[0]?.streams ?? 0), written: Number(rows[0]?.written ?? 0) };
+  } finally {
+    await client.end();
+  }
+}
 
 /** Rounds of the authentication comparison, in the order off, on, on, off, ... (drift cancels out). */
 const AUTH_ROUNDS = 6;

@@ -35,9 +35,10 @@ const USAGE = `npm run bench -- [flags]
   --cache-projects <n>    projects whose decision state state-cache builds in memory after one message
                           each, a tenth of them after ten each (default 100000, quick 10000)
   --only <a,b>            run only these (raw-insert, http-raw-insert, seed-naive, emmett, emmett-hot,
-                          bulk-insert, http-raw-select, append-many-port, append-many, append-many-auth,
-                          append-hot, turns, long-stream, history, rebuild, lag, stream-many, sse-idle,
-                          memory, state-cache, scaling, import-legacy, projects-list)
+                          bulk-insert, http-raw-select, append-many-port, append-many, append-retry,
+                          append-many-auth, append-hot, turns, long-stream, history, rebuild, lag,
+                          stream-many, sse-idle, memory, state-cache, scaling, import-legacy,
+                          projects-list)
   --profile <scenario>    run only this scenario (and the baselines of its targets) with the service
                           under node --cpu-prof; writes bench/results/profile-<scenario>.cpuprofile and
                           a summary by package and function, profile-<scenario>.md`;

@@ -26,6 +26,7 @@ export function benchAuthorization(secret: string): Promise<string> {
 export function connectionProjects(job: Pick<LoadJob, 'kind' | 'project'>, client: number): string[] {
   switch (job.kind) {
     case 'messages-many':
+    case 'messages-retry':
     case 'turns':
       return [`${job.project}-${client}`, `${job.project}-warmup-${client}`];
     case 'messages-hot':
