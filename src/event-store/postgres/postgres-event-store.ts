@@ -54,6 +54,47 @@ const EVENT_COLUMNS =
 
 const START = { transactionId: '0', globalPosition: '0' };
 
+/**
+ * A page of the global log after a position, below the horizon: the oldest append this statement's
+ * snapshot cannot see the end of. One statement, so the events and the horizon share a snapshot S
+ * (pg_current_snapshot), with the locks read once (pg_locks, at one instant T after S):
+ *
+ * - a transaction id S has not seen assigned (xmax and above): the horizon is at most xmax;
+ * - one in progress at S (xip) and still running at T: an append holds its append locks from before
+ *   its id was assigned until it ends (es_append_batch takes them before it writes), so it holds the
+ *   horizon if it holds one; a running transaction without one never appends (it has written
+ *   already), and does not;
+ * - one in progress at S that ended before T: its events, if any, are invisible to S yet committed,
+ *   so it holds the horizon for this read (the next one's snapshot sees it ended).
+ *
+ * Everything below the horizon ended before S and is visible as it will stay; a commit-time gap is
+ * never skipped, and a long transaction that appends nothing never holds the log back.
+ */
+export const READ_ALL_SQL = `
+  WITH locks AS MATERIALIZED (
+    SELECT locktype, classid, objsubid, database, virtualtransaction, transactionid
+      FROM pg_locks
+     WHERE granted AND (locktype = 'advisory' OR (locktype = 'transactionid' AND mode = 'ExclusiveLock'))
+  ), running AS (
+    SELECT transactionid, virtualtransaction FROM locks WHERE locktype = 'transactionid'
+  ), appending AS (
+    SELECT own.transactionid
+      FROM locks append JOIN running own USING (virtualtransaction)
+     WHERE append.locktype = 'advisory' AND append.classid = $4 AND append.objsubid = 2
+       AND append.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  ), horizon AS (
+    SELECT least(
+             pg_snapshot_xmax(pg_current_snapshot()),
+             (SELECT min(xid) FROM pg_snapshot_xip(pg_current_snapshot()) AS xid
+               WHERE xid::xid NOT IN (SELECT transactionid FROM running)
+                  OR xid::xid IN (SELECT transactionid FROM appending))
+           ) AS below
+  )
+  SELECT ${EVENT_COLUMNS} FROM es_events
+   WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+     AND transaction_id < (SELECT below FROM horizon)
+   ORDER BY transaction_id, global_position LIMIT $3`;
+
 export interface PostgresEventStoreOptions {
   /** Concurrent append transactions; appends arriving meanwhile are combined into the next one. */
   maxConcurrentAppends?: number;
@@ -126,16 +167,10 @@ export class PostgresEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const after = options.after === undefined ? START : parsePosition(options.after);
-    // The horizon is found first and the events read in a later statement (a newer snapshot), so
-    // every append below the horizon has committed or aborted by the time the events are read.
-    const horizon = await this.horizon();
     const { rows } = await this.query<EventRow>({
-      name: 'es_read_all',
-      text: `SELECT ${EVENT_COLUMNS} FROM es_events
-              WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-                AND transaction_id < $3::xid8
-              ORDER BY transaction_id, global_position LIMIT $4`,
-      values: [after.transactionId, after.globalPosition, horizon.toString(), options.maxCount ?? 1000],
+      name: 'es_read_all_below_horizon',
+      text: READ_ALL_SQL,
+      values: [after.transactionId, after.globalPosition, options.maxCount ?? 1000, APPEND_LOCK_CLASS],
     });
     const events = rows.map(toRecordedEvent);
     return { events, checkpoint: events.at(-1)?.position ?? options.after };
@@ -179,26 +214,6 @@ export class PostgresEventStore implements EventStore {
 
   async ping(): Promise<void> {
     await this.query({ name: 'es_ping', text: 'SELECT 1 FROM es_events LIMIT 1' });
-  }
-
-  /** The oldest transaction id of an append in flight, or the next transaction id if none is. */
-  private async horizon(): Promise<bigint> {
-    const { rows } = await this.query<{ next: string; oldest: string | null }>({
-      name: 'es_horizon',
-      text: `SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next,
-                    (SELECT min(own.transactionid::text::bigint)
-                       FROM pg_locks append
-                       JOIN pg_locks own ON own.virtualtransaction = append.virtualtransaction
-                      WHERE append.locktype = 'advisory' AND append.classid = $1 AND append.objsubid = 2
-                        AND append.granted
-                        AND append.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                        AND own.locktype = 'transactionid' AND own.mode = 'ExclusiveLock' AND own.granted
-                    )::text AS oldest`,
-      values: [APPEND_LOCK_CLASS],
-    });
-    const next = BigInt(rows[0]?.next ?? '0');
-    const oldest = rows[0]?.oldest;
-    return oldest == null ? next : widenTransactionId(BigInt(oldest), next);
   }
 
   async close(): Promise<void> {
@@ -334,17 +349,6 @@ async function appendStatement(client: pg.PoolClient, group: EncodedAppend[]): P
     ],
   });
   return rows;
-}
-
-const EPOCH = 2n ** 32n;
-
-/**
- * pg_locks shows 32-bit transaction ids; events carry 64-bit ones. An id in flight lies within
- * 2^31 of the next id, which fixes its epoch. Ids assigned after `next` was read count as `next`.
- */
-export function widenTransactionId(xid32: bigint, next: bigint): bigint {
-  const behind = ((((next % EPOCH) - xid32) % EPOCH) + EPOCH) % EPOCH;
-  return behind > EPOCH / 2n ? next : next - behind;
 }
 
 function encodeExpected(expected: ExpectedRevision): bigint {
