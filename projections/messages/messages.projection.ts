@@ -87,11 +87,10 @@ export const messagesProjection: Projection = {
       return projectId === undefined ? [] : [{ recorded, projectId }];
     });
     const touched = [...new Set(inLog.map((event) => event.projectId))];
-    await holdProjects(client, g, touched);
     // Read under the projects' locks: an erasure that has not removed their rows yet waits for
     // this batch to commit and then removes what it wrote; one that has, left its tombstone,
     // which is then seen here. Events read before the log was erased never come back either way.
-    const { erased, revisions } = await projectsNow(client, g, touched);
+    const { erased, revisions } = await holdAndRead(client, g, touched);
     const conversationEvents = inLog.filter((event) => !erased.has(event.projectId));
     const projects = touched.filter((projectId) => !erased.has(projectId));
     const created = new Map<string, Message>();
@@ -251,21 +250,29 @@ async function checkReflected(client: pg.ClientBase, g: number, skipped: Skipped
 }
 
 /**
- * Keeps a replay away from these projects until the caller's transaction ends, and waits for one
- * under way on any of them. When no replay runs in the generation, one lock stands for all.
+ * Keeps a replay or an erasure away from these projects until the caller's transaction ends (and
+ * waits for one under way on any of them), then reads which were erased and the revision the
+ * others are projected to, under those locks. When none runs in the generation, one lock stands
+ * for all, and the read goes out with it (and with the projector's BEGIN) in one round trip, as a
+ * statement of its own: it starts once the lock is held, with a snapshot of its own. Otherwise
+ * each project is held shared, and read again once held.
  */
-async function holdProjects(client: pg.ClientBase, g: number, projects: string[]): Promise<void> {
-  if (projects.length === 0) return;
-  // Text alone (both are integers): the projector sends its BEGIN with it, in one round trip.
-  const { rows } = await client.query<{ alone: boolean }>(
-    `SELECT pg_try_advisory_xact_lock(${Math.trunc(REPLAY_LOCK_CLASS)}, ${Math.trunc(g)}) AS alone`,
-  );
-  if (rows[0]?.alone) return;
+async function holdAndRead(client: pg.ClientBase, g: number, projects: string[]): Promise<ProjectsNow> {
+  if (projects.length === 0) return { erased: new Set(), revisions: new Map() };
+  // Text alone, values written in as literals: a simple query may carry several statements.
+  const list = `ARRAY[${projects.map((projectId) => client.escapeLiteral(projectId)).join(', ')}]::text[]`;
+  const results = (await client.query(
+    `SELECT pg_try_advisory_xact_lock(${Math.trunc(REPLAY_LOCK_CLASS)}, ${Math.trunc(g)}) AS alone;
+     ${projectsNowSql(g, list)}`,
+  )) as unknown as [pg.QueryResult<{ alone: boolean }>, pg.QueryResult<ProjectRow>];
+  if (results[0].rows[0]?.alone) return projectsFrom(results[1].rows);
   await client.query(
     `SELECT pg_advisory_xact_lock_shared($1, hashtext($2 || '/' || p))
        FROM unnest($3::text[]) AS p`,
     [PROJECT_LOCK_CLASS, String(g), projects],
   );
+  const { rows } = await client.query<ProjectRow>(projectsNowSql(g, '$1::text[]'), [projects]);
+  return projectsFrom(rows);
 }
 
 function parse(recorded: RecordedEvent, projectId: string) {
@@ -278,22 +285,28 @@ function parse(recorded: RecordedEvent, projectId: string) {
   }
 }
 
-/** Which of the projects were erased, and the revision the others are projected to: one query. */
-async function projectsNow(
-  client: pg.ClientBase,
-  g: number,
-  projects: string[],
-): Promise<{ erased: Set<string>; revisions: Map<string, number> }> {
+interface ProjectsNow {
+  erased: Set<string>;
+  revisions: Map<string, number>;
+}
+
+interface ProjectRow {
+  project_id: string;
+  revision: string | null;
+  erased: boolean;
+}
+
+/** Which of the projects (`list`, a text[] expression) were erased, and the revision of the others. */
+function projectsNowSql(g: number, list: string): string {
+  return `SELECT p.project_id, r.revision, t.project_id IS NOT NULL AS erased
+            FROM unnest(${list}) AS p(project_id)
+            LEFT JOIN rm_projects_g${Math.trunc(g)} r ON r.project_id = p.project_id
+            LEFT JOIN project_tombstones t ON t.project_id = p.project_id`;
+}
+
+function projectsFrom(rows: readonly ProjectRow[]): ProjectsNow {
   const erased = new Set<string>();
   const revisions = new Map<string, number>();
-  if (projects.length === 0) return { erased, revisions };
-  const { rows } = await client.query<{ project_id: string; revision: string | null; erased: boolean }>(
-    `SELECT p.project_id, r.revision, t.project_id IS NOT NULL AS erased
-       FROM unnest($1::text[]) AS p(project_id)
-       LEFT JOIN rm_projects_g${g} r ON r.project_id = p.project_id
-       LEFT JOIN project_tombstones t ON t.project_id = p.project_id`,
-    [projects],
-  );
   for (const row of rows) {
     if (row.erased) erased.add(row.project_id);
     else if (row.revision !== null) revisions.set(row.project_id, Number(row.revision));
