@@ -85,9 +85,11 @@ export const READ_ALL_SQL = `
   ), horizon AS (
     SELECT least(
              pg_snapshot_xmax(pg_current_snapshot()),
-             (SELECT min(xid) FROM pg_snapshot_xip(pg_current_snapshot()) AS xid
+             -- ORDER BY, not min(): xid8 has no min() before PostgreSQL 15.
+             (SELECT xid FROM pg_snapshot_xip(pg_current_snapshot()) AS xid
                WHERE xid::xid NOT IN (SELECT transactionid FROM running)
-                  OR xid::xid IN (SELECT transactionid FROM appending))
+                  OR xid::xid IN (SELECT transactionid FROM appending)
+               ORDER BY xid LIMIT 1)
            ) AS below
   )
   SELECT ${EVENT_COLUMNS} FROM es_events
