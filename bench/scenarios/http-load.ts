@@ -1,6 +1,5 @@
-import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { type LoadKind, type LoadSummary, runLoad } from '../load/client.js';
-import { newClient } from '../support/postgres.js';
+import { conversationsStartingWith } from '../support/postgres.js';
 import { type Bench, type BenchContext, type BenchResult, skipped } from '../support/types.js';
 import { AUTH_OFF_ENV, noSuccessReason, type RunningService, startService } from '../support/service.js';
 import { gcExtra, readServiceMetrics, type ServiceMetrics } from '../support/service-metrics.js';
@@ -114,31 +113,17 @@ export const appendRetry = httpBench({
   what: (n) =>
     `POST /v1/projects/{p}/messages of one message again and again (200, a retry: the stream's tail read, nothing appended), ${n} connections, one project each`,
   check: async (service, project, load) => {
-    const { streams, written } = await streamsOf(service.databaseUrl, `${project}-`);
+    // The measured projects and the warm-up ones.
+    const { streams, events } = await conversationsStartingWith(service.databaseUrl, `${project}-`);
     const retries = load.statusCodes['200'] ?? 0;
     // Each connection's first request of the measured load may be the 201 that stored its message.
-    const ok = streams > 0 && written === streams && load.ok - retries <= streams && load.non2xx === 0;
+    const ok = streams > 0 && events === streams && load.ok - retries <= streams && load.non2xx === 0;
     return {
       ok,
-      detail: `${ok ? 'ok' : 'FAILED'}: ${retries} retries answered 200; ${streams} projects hold ${written} events (one each expected)`,
+      detail: `${ok ? 'ok' : 'FAILED'}: ${retries} retries answered 200; ${streams} projects hold ${events} events (one each expected)`,
     };
   },
 });
-
-/** How many conversations start with `prefix` (warm-up ones included), and the events they hold. */
-async function streamsOf(databaseUrl: string, prefix: string): Promise<{ streams: number; written: number }> {
-  const client = newClient(databaseUrl);
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ streams: string; written: string | null }>(
-      `SELECT count(*) AS streams, sum(revision + 1) AS written FROM es_streams WHERE starts_with(stream_name, $1)`,
-      [streamNameOf(prefix)],
-    );
-    return { streams: Number(rows[0]?.streams ?? 0), written: Number(rows[0]?.written ?? 0) };
-  } finally {
-    await client.end();
-  }
-}
 
 /** Rounds of the authentication comparison, in the order off, on, on, off, ... (drift cancels out). */
 const AUTH_ROUNDS = 6;

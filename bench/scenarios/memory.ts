@@ -1,7 +1,6 @@
-import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { runLoad } from '../load/client.js';
 import { delay, rssMb } from '../support/processes.js';
-import { newClient } from '../support/postgres.js';
+import { conversationsStartingWith } from '../support/postgres.js';
 import { type Bench, type BenchResult, skipped } from '../support/types.js';
 import { failureExtra } from './http-load.js';
 import { noSuccessReason, startService } from '../support/service.js';
@@ -9,21 +8,6 @@ import { gcExtra, readServiceMetrics } from '../support/service-metrics.js';
 
 /** After the last write, before RSS is read. */
 const SETTLE_MS = 1_000;
-
-/** How many of the run's projects the event store holds: each write must have made one. */
-async function streamsWritten(databaseUrl: string, prefix: string): Promise<number> {
-  const client = newClient(databaseUrl);
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ count: string }>(
-      'SELECT count(*) AS count FROM es_streams WHERE starts_with(stream_name, $1)',
-      [streamNameOf(`${prefix}-`)],
-    );
-    return Number(rows[0]?.count ?? 0);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Service RSS after one message to each of many distinct projects, over HTTP. */
 export const memory: Bench = {
@@ -62,7 +46,8 @@ export const memory: Bench = {
       await delay(SETTLE_MS);
       const after = await rssMb(service.pid);
       const peak = await rssMb(service.pid, 'VmHWM');
-      const streams = await streamsWritten(service.databaseUrl, prefix);
+      // Each write must have made one conversation of the run's projects.
+      const { streams } = await conversationsStartingWith(service.databaseUrl, `${prefix}-`);
       const ok = streams === memoryProjects && load.ok === memoryProjects;
       return [
         {

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { streamNameOf } from '../../src/conversation/conversation-stream.js';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { freePort } from '../../test/support/ports.js';
 
@@ -20,6 +21,24 @@ export function newPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max });
   pool.on('error', () => undefined);
   return pool;
+}
+
+/** The conversations whose project id starts with `prefix`, and how many events they hold. */
+export async function conversationsStartingWith(
+  databaseUrl: string,
+  prefix: string,
+): Promise<{ streams: number; events: number }> {
+  const client = newClient(databaseUrl);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ streams: string; events: string | null }>(
+      'SELECT count(*) AS streams, sum(revision + 1) AS events FROM es_streams WHERE starts_with(stream_name, $1)',
+      [streamNameOf(prefix)],
+    );
+    return { streams: Number(rows[0]?.streams ?? 0), events: Number(rows[0]?.events ?? 0) };
+  } finally {
+    await client.end();
+  }
 }
 
 export interface BenchPostgres {

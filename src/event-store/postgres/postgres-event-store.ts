@@ -67,8 +67,9 @@ const START = { transactionId: '0', globalPosition: '0' };
  * - one in progress at S that ended before T: its events, if any, are invisible to S yet committed,
  *   so it holds the horizon for this read (the next one's snapshot sees it ended).
  *
- * Everything below the horizon ended before S and is visible as it will stay; a commit-time gap is
- * never skipped, and a long transaction that appends nothing never holds the log back.
+ * Every append below the horizon ended before S, so its events are visible as they will stay: a
+ * commit-time gap is never skipped, and a long transaction that appends nothing never holds the log
+ * back.
  */
 export const READ_ALL_SQL = `
   WITH locks AS MATERIALIZED (
