@@ -60,6 +60,13 @@ function pageQuery(kind: keyof typeof PAGE_SQL): string {
                     FROM (SELECT * FROM rm_messages WHERE ${where} ORDER BY sequence ${order} LIMIT $2) m) page`;
 }
 
+/** Each kind's statement, written once: a page is read on every request. */
+const PAGE_QUERIES = {
+  newest: pageQuery('newest'),
+  before: pageQuery('before'),
+  after: pageQuery('after'),
+};
+
 @QueryHandler(GetMessages)
 export class GetMessagesHandler implements IQueryHandler<GetMessages> {
   constructor(
@@ -75,7 +82,7 @@ export class GetMessagesHandler implements IQueryHandler<GetMessages> {
     if ('after' in cursor) values.push(cursor.after);
     const { rows } = await this.pool.query<{ revision: string; has_more: boolean; data: string }>({
       name: `rm_messages_page_${kind}`,
-      text: pageQuery(kind),
+      text: PAGE_QUERIES[kind],
       values,
     });
     const [row] = rows;
